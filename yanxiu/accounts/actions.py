@@ -1,0 +1,152 @@
+"""Every write about accounts: signing in and out, passwords, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout, password_validation
+from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from yanxiu.accounts import lockout
+from yanxiu.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from yanxiu.accounts.models import ApiToken, User
+from yanxiu.core.audit import audit_record
+from yanxiu.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yanxiu.core.request_context import client_ip
+
+LOCKED_MESSAGE = "登录失败次数过多，账号或当前网络已被锁定 {minutes} 分钟，请稍后再试。"
+BAD_CREDENTIALS_MESSAGE = "账号或密码不正确。"
+
+
+class LoginLocked(ApplicationError):
+    code = "login_locked"
+    status = 429
+
+
+def user_sign_in(*, request: HttpRequest, username: str, password: str) -> User:
+    """Check lockout, authenticate, start the session and write the audit event either way."""
+    ip = client_ip(request)
+    username = (username or "").strip()
+    if lockout.is_locked(username=username, ip=ip):
+        audit_record(action="login.locked", request=request, actor_label=username, detail={"username": username})
+        raise LoginLocked(LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        with transaction.atomic():
+            lockout.failure_record(username=username, ip=ip)
+            audit_record(action="login.failed", request=request, actor_label=username, detail={"username": username})
+        raise ValidationFailed(BAD_CREDENTIALS_MESSAGE, code="bad_credentials")
+    assert isinstance(user, User)
+    with transaction.atomic():
+        lockout.failures_clear(username=username)
+        login(request, user)
+        request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = time.time()
+        audit_record(action="login.succeeded", actor=user, request=request)
+    return user
+
+
+def user_sign_out(*, request: HttpRequest) -> None:
+    user = request.user if request.user.is_authenticated else None
+    with transaction.atomic():
+        if user is not None:
+            audit_record(action="logout", actor=user, request=request)
+        logout(request)
+
+
+def password_is_expired(user: User) -> bool:
+    days = settings.PASSWORD_EXPIRY_DAYS
+    if not days or user.password_changed_at is None:
+        return False
+    return timezone.now() - user.password_changed_at > timedelta(days=days)
+
+
+def user_change_password(
+    *, acting_user: User, old_password: str, new_password: str, request: HttpRequest | None = None
+) -> None:
+    """The user changes their own password; validates the policy and keeps the session."""
+    if not acting_user.check_password(old_password):
+        raise ValidationFailed("原密码不正确。", code="bad_old_password")
+    if old_password == new_password:
+        raise ValidationFailed("新密码不能与原密码相同。", code="same_password")
+    try:
+        password_validation.validate_password(new_password, acting_user)
+    except ValidationError as exc:
+        raise ValidationFailed("；".join(exc.messages), code="weak_password") from exc
+    with transaction.atomic():
+        acting_user.set_password(new_password)
+        acting_user.must_change_password = False
+        acting_user.password_changed_at = timezone.now()
+        acting_user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        audit_record(action="password.changed", actor=acting_user, request=request, target=acting_user)
+    if request is not None:
+        update_session_auth_hash(request, acting_user)
+
+
+def user_issue_initial_password(*, acting_user: User, user: User, request: HttpRequest | None = None) -> str:
+    """An administrator gives a user a fresh one-time password; the user must change it at sign-in.
+
+    The caller has already checked scope (org.permissions.access_teacher). Returns the password,
+    which is shown once and never stored in clear.
+    """
+    if user.is_superuser and not acting_user.is_superuser:
+        raise PermissionDenied()
+    password = generate_initial_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        audit_record(action="password.reset", actor=acting_user, request=request, target=user)
+    return password
+
+
+def generate_initial_password() -> str:
+    # Letters and digits without look-alikes (0/O, 1/l/I), easy to read out over the phone.
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed("不支持该语言。", code="bad_language")
+    User.objects.filter(pk=user.pk).update(language=language)
+
+
+def api_token_create(*, request: HttpRequest, username: str, password: str, name: str = "mobile") -> tuple[str, ApiToken]:
+    """Exchange credentials for a bearer token (same lockout and audit as the sign-in page)."""
+    ip = client_ip(request)
+    username = (username or "").strip()
+    if lockout.is_locked(username=username, ip=ip):
+        audit_record(action="login.locked", request=request, actor_label=username, detail={"via": "api"})
+        raise LoginLocked(LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        with transaction.atomic():
+            lockout.failure_record(username=username, ip=ip)
+            audit_record(action="login.failed", request=request, actor_label=username, detail={"via": "api"})
+        raise ValidationFailed(BAD_CREDENTIALS_MESSAGE, code="bad_credentials")
+    assert isinstance(user, User)
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        lockout.failures_clear(username=username)
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:64],
+            digest=ApiToken.digest_of(raw),
+            expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+        )
+        audit_record(action="login.succeeded", actor=user, request=request, detail={"via": "api", "token": token.pk})
+    return raw, token
+
+
+def api_token_revoke(*, token: ApiToken, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(action="api_token.revoked", actor=token.user, request=request, target=token)

@@ -1,0 +1,28 @@
+"""Sign-in by 教师编号 (the username) or by mobile number, with a password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+from django.http import HttpRequest
+
+from yanxiu.accounts.models import User
+
+
+class TeacherNumberOrMobileBackend(ModelBackend):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> User | None:
+        if not username or not password:
+            return None
+        login = username.strip()
+        user = User.objects.filter(Q(username__iexact=login) | Q(mobile=login)).order_by("id").first()
+        if user is None:
+            # Hash anyway so that timing does not reveal which usernames exist.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

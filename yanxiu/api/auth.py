@@ -1,0 +1,46 @@
+"""API authentication: a bearer token (mobile app) or the browser's session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from yanxiu.accounts.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        now = timezone.now()
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        # Touch at most once a minute: the API is hot, the stamp is only for the user's device list.
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        request.api_token = row  # type: ignore[attr-defined]
+        return row.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser; CSRF is checked for unsafe methods by django-ninja."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+auth = [token_auth, session_auth]

@@ -1,0 +1,30 @@
+"""Base for operator commands: the last line printed is a one-line JSON summary, so scripts can
+read it; failures go to stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from yanxiu.core.errors import ApplicationError
+
+
+class OperatorCommand(BaseCommand):
+    def run(self, **options: Any) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            summary = self.run(**options)
+        except ApplicationError as exc:
+            self.stderr.write(f"错误：{exc.message}")
+            self.stdout.write(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
+            raise CommandError(exc.message, returncode=1) from exc
+        errors = summary.get("errors", 0)
+        self.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))
+        if errors:
+            sys.stdout.flush()
+            raise CommandError(f"{errors} 行有错误，见上方说明。", returncode=1)

@@ -1,0 +1,21 @@
+"""Masking personal data in lists and exports (mobiles, ID-card numbers)."""
+
+from __future__ import annotations
+
+
+def mask_mobile(mobile: str | None) -> str:
+    """13812345678 -> 138****5678."""
+    if not mobile:
+        return ""
+    if len(mobile) < 7:
+        return "*" * len(mobile)
+    return f"{mobile[:3]}{'*' * (len(mobile) - 7)}{mobile[-4:]}"
+
+
+def mask_id_number(number: str | None) -> str:
+    """440105199001011234 -> 4401**********234 style: keep 4 leading and 4 trailing characters."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
