@@ -14,11 +14,17 @@ from django.test import Client
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-PASSWORD = "Correct-Horse-42"
+PASSWORD = "Correct-Horse-42"  # noqa: S105 - test accounts only
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

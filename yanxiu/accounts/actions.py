@@ -7,8 +7,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout, password_validation
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout, password_validation, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -119,7 +118,9 @@ def user_set_language(*, user: User, language: str) -> None:
     User.objects.filter(pk=user.pk).update(language=language)
 
 
-def api_token_create(*, request: HttpRequest, username: str, password: str, name: str = "mobile") -> tuple[str, ApiToken]:
+def api_token_create(
+    *, request: HttpRequest, username: str, password: str, name: str = "mobile"
+) -> tuple[str, ApiToken]:
     """Exchange credentials for a bearer token (same lockout and audit as the sign-in page)."""
     ip = client_ip(request)
     username = (username or "").strip()

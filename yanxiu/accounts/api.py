@@ -2,7 +2,6 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from yanxiu.accounts import actions
-from yanxiu.org.selectors import roles_of
 
 router = Router(tags=["账号"])
 
@@ -16,20 +15,6 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token: str
     expires_at: str
-
-
-class RoleOut(Schema):
-    role: str
-    role_label: str
-    region: str | None = None
-    school_id: int | None = None
-
-
-class MeOut(Schema):
-    username: str
-    real_name: str
-    must_change_password: bool
-    roles: list[RoleOut]
 
 
 @router.post("/auth/token", auth=None, response=TokenOut, summary="以教师编号或手机号和密码换取令牌")
@@ -46,17 +31,3 @@ def token_revoke(request: HttpRequest) -> tuple[int, None]:
     if token is not None:
         actions.api_token_revoke(token=token, request=request)
     return 204, None
-
-
-@router.get("/me", response=MeOut, summary="当前用户与角色")
-def me(request: HttpRequest) -> dict:
-    user = request.user
-    return {
-        "username": user.username,  # type: ignore[union-attr]
-        "real_name": user.real_name,  # type: ignore[union-attr]
-        "must_change_password": user.must_change_password,  # type: ignore[union-attr]
-        "roles": [
-            {"role": a.role, "role_label": a.get_role_display(), "region": a.region_id, "school_id": a.school_id}
-            for a in roles_of(user)
-        ],
-    }

@@ -23,16 +23,22 @@ class SignInForm(StyledForm):
 
 class PasswordChangeForm(StyledForm):
     old_password = forms.CharField(
-        label="原密码（或初始密码）", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="原密码（或初始密码）",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "请输入原密码。"},
     )
     new_password = forms.CharField(
-        label="新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": "请输入新密码。"},
         help_text="至少 8 位，不能使用常见密码，不能与姓名、账号、手机号相近，不能全是数字。",
     )
     new_password_again = forms.CharField(
-        label="再次输入新密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="再次输入新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": "请再次输入新密码。"},
     )
 

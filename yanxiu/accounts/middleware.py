@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -58,7 +58,7 @@ class PasswordChangeRequiredMiddleware:
         if user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
             from yanxiu.accounts.actions import password_is_expired
 
-            if getattr(user, "must_change_password", False) or password_is_expired(user):  # type: ignore[arg-type]
+            if getattr(user, "must_change_password", False) or password_is_expired(user):
                 return redirect("accounts:password_change")
         return self.get_response(request)
 

@@ -50,7 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         verbose_name = "用户"
@@ -77,6 +77,9 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = "登录失败记录"
         verbose_name_plural = "登录失败记录"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.ip or ''}"
 
 
 class ApiToken(TimeStampedModel):

@@ -10,10 +10,34 @@ from django.core.exceptions import ValidationError
 # Passwords seen again and again on Chinese sites, and the platform's own words.
 DEFAULT_BLOCKLIST = frozenset(
     {
-        "12345678", "123456789", "1234567890", "87654321", "11111111", "88888888", "66666666",
-        "00000000", "password", "password1", "passw0rd", "qwertyui", "qwerty123", "abc12345",
-        "abcd1234", "a1234567", "1qaz2wsx", "iloveyou", "woaini1314", "5201314520", "aa123456",
-        "yanxiu123", "yanxiu2026", "teacher123", "jiaoshi123", "admin123", "admin1234", "changeme",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "87654321",
+        "11111111",
+        "88888888",
+        "66666666",
+        "00000000",
+        "password",
+        "password1",
+        "passw0rd",
+        "qwertyui",
+        "qwerty123",
+        "abc12345",
+        "abcd1234",
+        "a1234567",
+        "1qaz2wsx",
+        "iloveyou",
+        "woaini1314",
+        "5201314520",
+        "aa123456",
+        "yanxiu123",
+        "yanxiu2026",
+        "teacher123",
+        "jiaoshi123",
+        "admin123",
+        "admin1234",
+        "changeme",
     }
 )
 

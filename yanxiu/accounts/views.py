@@ -17,7 +17,9 @@ from yanxiu.core.errors import ApplicationError
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -84,8 +86,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
         messages.error(request, "不支持该语言。")
         return response
     if request.user.is_authenticated:
-        actions.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-    )
+        actions.user_set_language(user=request.user, language=language)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

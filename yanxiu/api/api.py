@@ -26,21 +26,27 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"code": "unauthenticated", "message": "请先登录或提供有效的令牌。"}, status=401)
+    return api.create_response(
+        request, {"code": "unauthenticated", "message": "请先登录或提供有效的令牌。"}, status=401
+    )
 
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(
-        request, {"code": "validation_failed", "message": "请求参数不正确。", "extra": {"errors": exc.errors}}, status=422
+        request,
+        {"code": "validation_failed", "message": "请求参数不正确。", "extra": {"errors": exc.errors}},
+        status=422,
     )
 
 
 def _register_routers() -> None:
     from yanxiu.accounts.api import router as accounts_router
+    from yanxiu.org.api import me_router
     from yanxiu.org.api import router as org_router
 
     api.add_router("/", accounts_router)
+    api.add_router("/", me_router)
     api.add_router("/org/", org_router)
 
 

@@ -71,7 +71,9 @@ def _read_csv(data: bytes) -> Iterator[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ValidationFailed("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件。", code="bad_encoding")
+        raise ValidationFailed(
+            "无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件。", code="bad_encoding"
+        )
     for row in csv.reader(io.StringIO(text)):
         yield [cell.strip() for cell in row]
 

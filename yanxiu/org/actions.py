@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -62,7 +61,10 @@ def school_create(
             school = School.objects.create(name=name, region=region, ownership=ownership, code=code or None)
             school.stages.set(list(stages))
             audit_record(
-                action="school.created", actor=acting_user, request=request, target=school,
+                action="school.created",
+                actor=acting_user,
+                request=request,
+                target=school,
                 detail={"name": name, "region": region.code},
             )
     except IntegrityError:
@@ -95,7 +97,10 @@ def school_update(
             school.save(update_fields=["name", "ownership", "is_active", "updated_at"])
             school.stages.set(list(stages))
             audit_record(
-                action="school.updated", actor=acting_user, request=request, target=school,
+                action="school.updated",
+                actor=acting_user,
+                request=request,
+                target=school,
                 detail={"before": before, "after": {"name": name, "ownership": ownership, "is_active": is_active}},
             )
     except IntegrityError:
@@ -142,21 +147,25 @@ def teacher_create(
     fields = _clean_teacher_fields(real_name=real_name, mobile=mobile, id_number=id_number)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                teacher_no, None, real_name=fields["real_name"], mobile=fields["mobile"]
-            )
+            user = User.objects.create_user(teacher_no, None, real_name=fields["real_name"], mobile=fields["mobile"])
             teacher = Teacher.objects.create(
-                user=user, teacher_no=teacher_no, id_number=fields["id_number"], school=school,
-                stage=stage, subject=subject, status=status,
+                user=user,
+                teacher_no=teacher_no,
+                id_number=fields["id_number"],
+                school=school,
+                stage=stage,
+                subject=subject,
+                status=status,
             )
             audit_record(
-                action="teacher.created", actor=acting_user, request=request, target=teacher,
+                action="teacher.created",
+                actor=acting_user,
+                request=request,
+                target=teacher,
                 detail={"teacher_no": teacher_no, "school": school.pk},
             )
     except IntegrityError:
-        raise ValidationFailed(
-            "教师编号、手机号或身份证号已被其他账号使用。", code="teacher_duplicate"
-        ) from None
+        raise ValidationFailed("教师编号、手机号或身份证号已被其他账号使用。", code="teacher_duplicate") from None
     return teacher
 
 
@@ -190,7 +199,10 @@ def teacher_update(
             teacher.save(update_fields=["school", "stage", "subject", "status", "id_number", "updated_at"])
             after = _teacher_snapshot(teacher)
             audit_record(
-                action="teacher.updated", actor=acting_user, request=request, target=teacher,
+                action="teacher.updated",
+                actor=acting_user,
+                request=request,
+                target=teacher,
                 detail={"changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]}},
             )
     except IntegrityError:
@@ -240,7 +252,9 @@ def role_assign(
         raise ValidationFailed("角色的范围只能是一个区域或一所学校。", code="bad_scope")
     needed_level = ROLE_REGION_LEVEL.get(role)
     if needed_level and (region is None or region.level != needed_level):
-        raise ValidationFailed(f"{Role(role).label}的范围必须是一个{RegionLevel(needed_level).label}级区域。", code="bad_scope")
+        raise ValidationFailed(
+            f"{Role(role).label}的范围必须是一个{RegionLevel(needed_level).label}级区域。", code="bad_scope"
+        )
     if role == Role.SCHOOL_ADMIN and school is None:
         raise ValidationFailed("学校管理员的范围必须是一所学校。", code="bad_scope")
     if role == Role.SYSTEM_ADMIN and (region is not None or school is not None):
@@ -258,7 +272,10 @@ def role_assign(
                 permissions.access_school(acting_user, school.pk)
     with transaction.atomic():
         assignment, created = RoleAssignment.objects.get_or_create(
-            user=user, role=role, region=region, school=school,
+            user=user,
+            role=role,
+            region=region,
+            school=school,
             defaults={"sees_personal_data": sees_personal_data},
         )
         if not created and assignment.sees_personal_data != sees_personal_data:
@@ -266,9 +283,17 @@ def role_assign(
             assignment.save(update_fields=["sees_personal_data", "updated_at"])
         if created or acting_user is not None:
             audit_record(
-                action="role.assigned", actor=acting_user, request=request, target=assignment,
-                detail={"user": user.username, "role": role, "region": region and region.code,
-                        "school": school and school.pk, "sees_personal_data": sees_personal_data},
+                action="role.assigned",
+                actor=acting_user,
+                request=request,
+                target=assignment,
+                detail={
+                    "user": user.username,
+                    "role": role,
+                    "region": region and region.code,
+                    "school": school and school.pk,
+                    "sees_personal_data": sees_personal_data,
+                },
                 actor_label="" if acting_user else "system",
             )
     return assignment
@@ -280,7 +305,10 @@ def role_revoke(*, acting_user: User, assignment: RoleAssignment, request: HttpR
         raise PermissionDenied()
     with transaction.atomic():
         audit_record(
-            action="role.revoked", actor=acting_user, request=request, target=assignment,
+            action="role.revoked",
+            actor=acting_user,
+            request=request,
+            target=assignment,
             detail={"user": assignment.user.username, "role": assignment.role},
         )
         assignment.delete()
@@ -313,12 +341,19 @@ def roster_import_start(
     estimate = data.count(b"\n") if suffix == ".csv" else len(data) // 60
     with transaction.atomic():
         job = RosterImport.objects.create(
-            created_by=acting_user, filename=Path(filename).name[:200], stored_path=str(path),
+            created_by=acting_user,
+            filename=Path(filename).name[:200],
+            stored_path=str(path),
             create_schools=create_schools and permissions.can_manage_schools(acting_user),
             progress_total=max(estimate, 1),
         )
-        audit_record(action="roster.uploaded", actor=acting_user, request=request, target=job,
-                     detail={"filename": job.filename, "bytes": len(data)})
+        audit_record(
+            action="roster.uploaded",
+            actor=acting_user,
+            request=request,
+            target=job,
+            detail={"filename": job.filename, "bytes": len(data)},
+        )
         if estimate > settings.ROSTER_BACKGROUND_ROWS:
             from yanxiu.org.tasks import roster_import_check_task
 
@@ -343,8 +378,10 @@ def roster_import_check(*, job_id: int) -> None:
         return  # a retried task: already checked
     try:
         plan = roster.roster_check(
-            Path(job.stored_path).read_bytes(), job.filename,
-            scope=permissions.admin_scope(job.created_by), create_schools=job.create_schools,
+            Path(job.stored_path).read_bytes(),
+            job.filename,
+            scope=permissions.admin_scope(job.created_by),
+            create_schools=job.create_schools,
             progress=_job_progress(job.pk),
         )
     except ApplicationError as exc:
@@ -428,7 +465,10 @@ def roster_import_cancel(*, acting_user: User, job: RosterImport, request: HttpR
 
 def _roster_finish(job: RosterImport, *, status: str, failure: str = "", summary: dict | None = None) -> None:
     RosterImport.objects.filter(pk=job.pk).update(
-        status=status, failure=failure, summary=summary or {}, updated_at=timezone.now(),
+        status=status,
+        failure=failure,
+        summary=summary or {},
+        updated_at=timezone.now(),
         progress_done=F("progress_total") if status == RosterImportStatus.DONE else F("progress_done"),
     )
     # Personal data is not kept longer than needed.

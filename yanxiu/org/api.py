@@ -1,6 +1,6 @@
 """JSON API of the org app: the same scope rules as the pages (org.permissions)."""
 
-
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,6 +10,35 @@ from ninja.pagination import PageNumberPagination, paginate
 from yanxiu.org import permissions, selectors
 
 router = Router(tags=["组织与人员"])
+me_router = Router(tags=["账号"])
+
+
+class RoleOut(Schema):
+    role: str
+    role_label: str
+    region: str | None = None
+    school_id: int | None = None
+
+
+class MeOut(Schema):
+    username: str
+    real_name: str
+    must_change_password: bool
+    roles: list[RoleOut]
+
+
+@me_router.get("/me", response=MeOut, summary="当前用户与角色")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    return {
+        "username": user.get_username(),
+        "real_name": getattr(user, "real_name", ""),
+        "must_change_password": getattr(user, "must_change_password", False),
+        "roles": [
+            {"role": a.role, "role_label": a.get_role_display(), "region": a.region_id, "school_id": a.school_id}
+            for a in selectors.roles_of(user)
+        ],
+    }
 
 
 class RegionOut(Schema):
@@ -53,19 +82,30 @@ class TeacherQuery(Schema):
 
 def _school_out(school: Any) -> dict[str, Any]:
     return {
-        "id": school.pk, "code": school.code, "name": school.name, "region_id": school.region_id,
-        "region_name": school.region.name, "ownership": school.ownership, "is_active": school.is_active,
+        "id": school.pk,
+        "code": school.code,
+        "name": school.name,
+        "region_id": school.region_id,
+        "region_name": school.region.name,
+        "ownership": school.ownership,
+        "is_active": school.is_active,
     }
 
 
 def _teacher_out(row: dict[str, Any]) -> dict[str, Any]:
     teacher = row["teacher"]
     return {
-        "id": teacher.pk, "teacher_no": teacher.teacher_no, "real_name": teacher.user.real_name,
-        "mobile": row["mobile"], "id_number": row["id_number"], "school_id": teacher.school_id,
-        "school_name": teacher.school.name, "region_id": teacher.school.region_id,
+        "id": teacher.pk,
+        "teacher_no": teacher.teacher_no,
+        "real_name": teacher.user.real_name,
+        "mobile": row["mobile"],
+        "id_number": row["id_number"],
+        "school_id": teacher.school_id,
+        "school_name": teacher.school.name,
+        "region_id": teacher.school.region_id,
         "stage": teacher.stage.name if teacher.stage else None,
-        "subject": teacher.subject.name if teacher.subject else None, "status": teacher.status,
+        "subject": teacher.subject.name if teacher.subject else None,
+        "status": teacher.status,
     }
 
 
@@ -79,7 +119,10 @@ def region_list(request: HttpRequest) -> Any:
 @paginate(PageNumberPagination, page_size=50)
 def school_list(request: HttpRequest, q: str = "", region: str = "") -> Any:
     permissions.require_admin(request.user)
-    return [_school_out(s) for s in selectors.school_search(request.user, q=q[:64], region_code=region[:6])]
+    return _PageRows(
+        selectors.school_search(request.user, q=q[:64], region_code=region[:6]),
+        lambda schools: [_school_out(s) for s in schools],
+    )
 
 
 @router.get("/schools/{school_id}", response=SchoolOut, summary="一所学校")
@@ -92,7 +135,10 @@ def school_detail(request: HttpRequest, school_id: int) -> Any:
 def teacher_list(request: HttpRequest, filters: Query[TeacherQuery]) -> Any:
     permissions.require_admin(request.user)
     qs = selectors.teacher_search(request.user, selectors.TeacherFilter.from_params(filters.dict()))
-    return _LazyRows(request.user, qs.select_related("user", "school__region", "stage", "subject"))
+    return _PageRows(
+        qs.select_related("user", "school__region", "stage", "subject"),
+        lambda teachers: [_teacher_out(r) for r in selectors.teacher_rows_for_display(request.user, teachers)],
+    )
 
 
 @router.get("/teachers/{teacher_id}", response=TeacherOut, summary="一位教师（个人信息按权限脱敏）")
@@ -101,11 +147,12 @@ def teacher_detail(request: HttpRequest, teacher_id: int) -> Any:
     return _teacher_out(selectors.teacher_rows_for_display(request.user, [teacher])[0])
 
 
-class _LazyRows:
-    """Lets the paginator slice the queryset first, then masks only the page's rows."""
+class _PageRows:
+    """Lets the paginator count and slice the queryset first, then shapes only the page's rows
+    (masking personal data needs the viewer, so it cannot be a plain queryset)."""
 
-    def __init__(self, user: Any, queryset: Any):
-        self.user, self.queryset = user, queryset
+    def __init__(self, queryset: Any, shape: Callable[[list[Any]], list[dict[str, Any]]]):
+        self.queryset, self.shape = queryset, shape
 
     def __len__(self) -> int:
         return self.queryset.count()
@@ -114,5 +161,4 @@ class _LazyRows:
         return self.queryset.count()
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        teachers = list(self.queryset[item])
-        return [_teacher_out(r) for r in selectors.teacher_rows_for_display(self.user, teachers)]
+        return self.shape(list(self.queryset[item]))

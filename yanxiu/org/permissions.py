@@ -163,8 +163,10 @@ def teachers_visible_to(user: Any) -> QuerySet[Teacher]:
 
 def access_teacher(user: Any, teacher_id: int | str) -> Teacher:
     try:
-        return teachers_visible_to(user).select_related("user", "school__region", "stage", "subject").get(
-            pk=int(teacher_id)
+        return (
+            teachers_visible_to(user)
+            .select_related("user", "school__region", "stage", "subject")
+            .get(pk=int(teacher_id))
         )
     except (Teacher.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None

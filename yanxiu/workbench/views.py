@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +30,7 @@ def workbench(request: HttpRequest, role: str) -> HttpResponse:
     roles = selectors.user_workbench_roles(request.user)
     if role not in roles:
         raise NotFound("您没有这个角色的工作台。")
-    context = {
+    context: dict[str, Any] = {
         "role": role,
         "role_label": Role(role).label,
         "title": selectors.workbench_title(role),

@@ -91,7 +91,9 @@ def test_initial_password_must_be_changed_first(regions) -> None:
 )
 def test_weak_passwords_are_refused(regions, new, message) -> None:
     client, user = signed_in()
-    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password": new, "new_password_again": new})
+    response = client.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password": new, "new_password_again": new}
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     user.refresh_from_db()
@@ -100,9 +102,15 @@ def test_weak_passwords_are_refused(regions, new, message) -> None:
 
 def test_wrong_old_password_and_mismatch(regions) -> None:
     client, user = signed_in()
-    response = client.post("/accounts/password/", {"old_password": "nope", "new_password": "Lotus-Pond-2026", "new_password_again": "Lotus-Pond-2026"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": "nope", "new_password": "Lotus-Pond-2026", "new_password_again": "Lotus-Pond-2026"},
+    )
     assert "原密码不正确" in response.content.decode()
-    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password": "Lotus-Pond-2026", "new_password_again": "Lotus-Pond-2027"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password": "Lotus-Pond-2026", "new_password_again": "Lotus-Pond-2027"},
+    )
     assert "两次输入的新密码不一致" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,34 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('actor_label', models.CharField(blank=True, max_length=150, verbose_name='操作人账号')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='操作')),
-                ('target_type', models.CharField(blank=True, max_length=64, verbose_name='对象类型')),
-                ('target_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='来源 IP')),
-                ('user_agent', models.CharField(blank=True, max_length=300, verbose_name='客户端')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='详情')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                ("actor_label", models.CharField(blank=True, max_length=150, verbose_name="操作人账号")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="操作")),
+                ("target_type", models.CharField(blank=True, max_length=64, verbose_name="对象类型")),
+                ("target_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="来源 IP")),
+                ("user_agent", models.CharField(blank=True, max_length=300, verbose_name="客户端")),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="详情")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计日志',
-                'verbose_name_plural': '审计日志',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id'], name='audit_target_idx')],
+                "verbose_name": "审计日志",
+                "verbose_name_plural": "审计日志",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")],
             },
         ),
     ]

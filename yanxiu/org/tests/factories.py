@@ -9,7 +9,17 @@ from factory.django import DjangoModelFactory
 
 from yanxiu.accounts.models import User
 from yanxiu.conftest import PASSWORD
-from yanxiu.org.models import EmploymentStatus, Region, RegionLevel, Role, RoleAssignment, School, Stage, Subject, Teacher
+from yanxiu.org.models import (
+    EmploymentStatus,
+    Region,
+    RegionLevel,
+    Role,
+    RoleAssignment,
+    School,
+    Stage,
+    Subject,
+    Teacher,
+)
 
 REGIONS = [
     ("440000", "广东省", RegionLevel.PROVINCE, None),
@@ -31,7 +41,9 @@ REGIONS = [
 def make_regions() -> dict[str, Region]:
     made = {}
     for code, name, level, parent in REGIONS:
-        made[code], _ = Region.objects.get_or_create(code=code, defaults={"name": name, "level": level, "parent_id": parent})
+        made[code], _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent_id": parent}
+        )
     return made
 
 
@@ -71,11 +83,20 @@ class TeacherFactory(DjangoModelFactory):
     status = EmploymentStatus.ACTIVE
 
 
-def user_with_role(role: str, *, region_code: str | None = None, school: School | None = None,
-                   sees_personal_data: bool = False, **user_fields: Any) -> User:
+def user_with_role(
+    role: str,
+    *,
+    region_code: str | None = None,
+    school: School | None = None,
+    sees_personal_data: bool = False,
+    **user_fields: Any,
+) -> User:
     user = UserFactory(**user_fields)
     RoleAssignment.objects.create(
-        user=user, role=role, region=region(region_code) if region_code else None, school=school,
+        user=user,
+        role=role,
+        region=region(region_code) if region_code else None,
+        school=school,
         sees_personal_data=sees_personal_data,
     )
     return user

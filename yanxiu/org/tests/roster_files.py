@@ -30,6 +30,15 @@ def xlsx_bytes(rows: Sequence[Sequence[object]], headers: Sequence[str] = HEADER
     return out.getvalue()
 
 
-def row(no: str, name: str = "王小明", mobile: str = "", id_number: str = "", region: str = "440105",
-        school: str = "海珠一小", stage: str = "小学", subject: str = "语文", status: str = "在职") -> list[str]:
+def row(
+    no: str,
+    name: str = "王小明",
+    mobile: str = "",
+    id_number: str = "",
+    region: str = "440105",
+    school: str = "海珠一小",
+    stage: str = "小学",
+    subject: str = "语文",
+    status: str = "在职",
+) -> list[str]:
     return [no, name, mobile, id_number, region, school, stage, subject, status]

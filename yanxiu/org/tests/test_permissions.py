@@ -24,9 +24,14 @@ def world(regions):
     city_direct = SchoolFactory(name="市属中学", region=region("440100"))
     shenzhen = SchoolFactory(name="罗湖一小", region=region("440303"))
     return {
-        "haizhu": haizhu, "panyu": panyu, "city": city_direct, "shenzhen": shenzhen,
-        "t_haizhu": TeacherFactory(school=haizhu), "t_panyu": TeacherFactory(school=panyu),
-        "t_city": TeacherFactory(school=city_direct), "t_shenzhen": TeacherFactory(school=shenzhen),
+        "haizhu": haizhu,
+        "panyu": panyu,
+        "city": city_direct,
+        "shenzhen": shenzhen,
+        "t_haizhu": TeacherFactory(school=haizhu),
+        "t_panyu": TeacherFactory(school=panyu),
+        "t_city": TeacherFactory(school=city_direct),
+        "t_shenzhen": TeacherFactory(school=shenzhen),
     }
 
 

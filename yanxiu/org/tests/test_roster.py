@@ -40,7 +40,7 @@ def import_file(data: bytes, filename: str = "roster.csv", scope: AdminScope = E
 
 def test_csv_import_creates_teachers_and_accounts(schools) -> None:
     data = csv_bytes([row("A001", mobile="13800000001", id_number=GOOD_ID), row("A002", name="李华", subject="数学")])
-    plan, summary = import_file(data)
+    _plan, summary = import_file(data)
     assert summary == {"created": 2, "updated": 0, "unchanged": 0, "errors": 0, "schools_created": 0}
     teacher = Teacher.objects.select_related("user", "subject", "stage").get(teacher_no="A001")
     assert teacher.user.username == "A001"
@@ -55,7 +55,9 @@ def test_csv_import_creates_teachers_and_accounts(schools) -> None:
 
 
 def test_xlsx_import_with_numeric_cells(schools) -> None:
-    data = xlsx_bytes([[20001, "赵敏", 13800000002, None, 440105, "海珠一小", "小学", "英语", "在职"]], )
+    data = xlsx_bytes(
+        [[20001, "赵敏", 13800000002, None, 440105, "海珠一小", "小学", "英语", "在职"]],
+    )
     _, summary = import_file(data, "roster.xlsx")
     assert summary["created"] == 1
     teacher = Teacher.objects.get(teacher_no="20001")
@@ -67,7 +69,7 @@ def test_reimport_of_the_same_file_changes_nothing(schools) -> None:
     import_file(data)
     before = list(Teacher.objects.order_by("pk").values())
     events = AuditEvent.objects.count()
-    plan, summary = import_file(data)
+    _plan, summary = import_file(data)
     assert summary == {"created": 0, "updated": 0, "unchanged": 2, "errors": 0, "schools_created": 0}
     assert list(Teacher.objects.order_by("pk").values()) == before
     assert AuditEvent.objects.count() == events + 1  # only the import's own summary event
@@ -75,7 +77,9 @@ def test_reimport_of_the_same_file_changes_nothing(schools) -> None:
 
 def test_reimport_updates_changed_rows_by_teacher_number(schools) -> None:
     import_file(csv_bytes([row("A001", mobile="13800000001"), row("A002")]))
-    _, summary = import_file(csv_bytes([row("A001", name="王大明", school="番禺一小", region="番禺区", status="退休"), row("A002")]))
+    _, summary = import_file(
+        csv_bytes([row("A001", name="王大明", school="番禺一小", region="番禺区", status="退休"), row("A002")])
+    )
     assert summary["updated"] == 1 and summary["unchanged"] == 1
     teacher = Teacher.objects.select_related("user").get(teacher_no="A001")
     assert teacher.user.real_name == "王大明"
@@ -128,10 +132,14 @@ def test_duplicate_teacher_number_in_file_reports_the_first_line(schools) -> Non
 
 
 def test_duplicate_mobile_and_id_number_in_file(schools) -> None:
-    plan = check(csv_bytes([
-        row("D001", mobile="13800000001", id_number=GOOD_ID),
-        row("D002", mobile="13800000001", id_number=GOOD_ID),
-    ]))
+    plan = check(
+        csv_bytes(
+            [
+                row("D001", mobile="13800000001", id_number=GOOD_ID),
+                row("D002", mobile="13800000001", id_number=GOOD_ID),
+            ]
+        )
+    )
     assert plan.errors[0].message == "手机号与第 2 行重复。 身份证号与第 2 行重复。"
 
 
@@ -144,10 +152,15 @@ def test_mobile_of_another_account_is_refused(schools) -> None:
 
 
 def test_city_direct_school_by_city_code_and_label(schools) -> None:
-    _, summary = import_file(csv_bytes([
-        row("C001", region="440100", school="市属中学"),
-        row("C002", region="局属学校", school="市属中学"),
-    ]), scope=admin_scope(district_admin_city()))
+    _, summary = import_file(
+        csv_bytes(
+            [
+                row("C001", region="440100", school="市属中学"),
+                row("C002", region="局属学校", school="市属中学"),
+            ]
+        ),
+        scope=admin_scope(district_admin_city()),
+    )
     assert summary["created"] == 2
     assert set(Teacher.objects.values_list("school__name", flat=True)) == {"市属中学"}
 
@@ -244,14 +257,14 @@ def test_zip_bomb_shaped_xlsx_is_refused(schools) -> None:
 def test_formula_cells_are_kept_as_text_and_neutralised_on_export(schools) -> None:
     from yanxiu.core.spreadsheets import write_xlsx
 
-    import_file(csv_bytes([row("F001", name="=HYPERLINK(\"http://x\")", school="海珠一小")]))
+    import_file(csv_bytes([row("F001", name='=HYPERLINK("http://x")', school="海珠一小")]))
     teacher = Teacher.objects.select_related("user").get(teacher_no="F001")
     assert teacher.user.real_name == '=HYPERLINK("http://x")'
     out = io.BytesIO()
     write_xlsx(out, ["姓名"], [[teacher.user.real_name], ["+1"], ["-1"], ["@x"], ["正常"]], title="t")
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     values = [c.value for c in sheet["A"]][1:]
-    assert values == ["'=HYPERLINK(\"http://x\")", "'+1", "'-1", "'@x", "正常"]
+    assert values == ['\'=HYPERLINK("http://x")', "'+1", "'-1", "'@x", "正常"]
     assert all(cell.data_type == "s" for cell in sheet["A"])
 
 

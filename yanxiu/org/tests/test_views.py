@@ -134,8 +134,15 @@ def test_edit_teacher_in_scope_records_audit(world, client_for) -> None:
     teacher = world["t_haizhu"]
     response = client_for(admin).post(
         reverse("org:teacher_detail", kwargs={"teacher_id": teacher.pk}),
-        {"real_name": "海珠老师二", "mobile": "", "id_number": "", "school": world["haizhu"].pk,
-         "stage": "", "subject": "", "status": "retired"},
+        {
+            "real_name": "海珠老师二",
+            "mobile": "",
+            "id_number": "",
+            "school": world["haizhu"].pk,
+            "stage": "",
+            "subject": "",
+            "status": "retired",
+        },
     )
     assert response.status_code == 302
     teacher.refresh_from_db()
@@ -178,8 +185,16 @@ def test_create_teacher(world, client_for) -> None:
     admin = district_admin("440105")
     response = client_for(admin).post(
         reverse("org:teacher_create"),
-        {"teacher_no": "H0002", "real_name": "新老师", "mobile": "13900000000", "id_number": "",
-         "school": world["haizhu"].pk, "stage": "", "subject": "", "status": "active"},
+        {
+            "teacher_no": "H0002",
+            "real_name": "新老师",
+            "mobile": "13900000000",
+            "id_number": "",
+            "school": world["haizhu"].pk,
+            "stage": "",
+            "subject": "",
+            "status": "active",
+        },
     )
     assert response.status_code == 302
     teacher = Teacher.objects.get(teacher_no="H0002")
@@ -216,7 +231,9 @@ def test_export_is_scoped_and_masked(world, client_for) -> None:
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.values)
     assert rows[0] == ("教师编号", "姓名", "手机号", "身份证号", "区域", "学校", "学段", "学科", "在职状态")
-    assert rows[1:] == [("H0001", "海珠老师", "138****5678", "1101**********002X", "海珠区", "海珠一小", "小学", "语文", "在职")]
+    assert rows[1:] == [
+        ("H0001", "海珠老师", "138****5678", "1101**********002X", "海珠区", "海珠一小", "小学", "语文", "在职")
+    ]
     assert AuditEvent.objects.filter(action="roster.exported").count() == 1
 
 
@@ -233,15 +250,21 @@ def test_school_pages(world, client_for) -> None:
     html = client.get(reverse("org:school_list")).content.decode()
     assert "海珠一小" in html and "番禺一小" not in html
     assert client.get(reverse("org:school_edit", kwargs={"school_id": world["panyu"].pk})).status_code == 404
-    response = client.post(reverse("org:school_create"), {"name": "海珠二小", "region": "440105", "ownership": "private"})
+    response = client.post(
+        reverse("org:school_create"), {"name": "海珠二小", "region": "440105", "ownership": "private"}
+    )
     assert response.status_code == 302
     assert School.objects.get(name="海珠二小").ownership == "private"
     # A district admin cannot create a school in another district.
-    response = client.post(reverse("org:school_create"), {"name": "番禺二小", "region": "440113", "ownership": "public"})
+    response = client.post(
+        reverse("org:school_create"), {"name": "番禺二小", "region": "440113", "ownership": "public"}
+    )
     assert response.status_code == 400
     assert not School.objects.filter(name="番禺二小").exists()
     # Duplicate name in the same district is explained.
-    response = client.post(reverse("org:school_create"), {"name": "海珠一小", "region": "440105", "ownership": "public"})
+    response = client.post(
+        reverse("org:school_create"), {"name": "海珠一小", "region": "440105", "ownership": "public"}
+    )
     assert "已有名为“海珠一小”的学校" in response.content.decode()
 
 
@@ -249,7 +272,10 @@ def test_school_admin_cannot_create_schools(world, client_for) -> None:
     admin = user_with_role(Role.SCHOOL_ADMIN, school=world["haizhu"])
     client = client_for(admin)
     assert client.get(reverse("org:school_create")).status_code == 403
-    assert client.post(reverse("org:school_create"), {"name": "x", "region": "440105", "ownership": "public"}).status_code == 403
+    assert (
+        client.post(reverse("org:school_create"), {"name": "x", "region": "440105", "ownership": "public"}).status_code
+        == 403
+    )
     assert not School.objects.filter(name="x").exists()
 
 
@@ -265,7 +291,9 @@ def test_upload_previews_and_writes_nothing_until_confirmed(world, client_for) -
     admin = district_admin("440105")
     client = client_for(admin)
     before = snapshot()[0]
-    response = upload(client, csv_bytes([row("N001"), row("N002", mobile="123"), row("N003", region="440113", school="番禺一小")]))
+    response = upload(
+        client, csv_bytes([row("N001"), row("N002", mobile="123"), row("N003", region="440113", school="番禺一小")])
+    )
     assert response.status_code == 302
     job = RosterImport.objects.get()
     assert job.status == "preview"
@@ -324,7 +352,9 @@ def test_someone_elses_import_is_not_found(world, client_for) -> None:
     assert job.status == "preview"
 
 
-def test_large_file_runs_in_the_background_with_progress(world, client_for, settings, django_capture_on_commit_callbacks) -> None:
+def test_large_file_runs_in_the_background_with_progress(
+    world, client_for, settings, django_capture_on_commit_callbacks
+) -> None:
     from django.core.management import call_command
 
     settings.ROSTER_BACKGROUND_ROWS = 5

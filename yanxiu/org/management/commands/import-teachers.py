@@ -38,7 +38,11 @@ class Command(OperatorCommand):
         counts = plan.counts
         if options["dry_run"]:
             return {
-                "created": counts["new"], "updated": counts["changed"], "unchanged": counts["unchanged"],
-                "errors": plan.error_count, "schools_created": counts["new_schools"], "dry_run": True,
+                "created": counts["new"],
+                "updated": counts["changed"],
+                "unchanged": counts["unchanged"],
+                "errors": plan.error_count,
+                "schools_created": counts["new_schools"],
+                "dry_run": True,
             }
         return roster.roster_apply(plan, actor=None, import_label=f"command:{path.name}")

@@ -1,0 +1,110 @@
+"""Operator commands: JSON summary last, errors on stderr with a non-zero exit, idempotent."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from yanxiu.org.models import Region, Role, RoleAssignment, School, Teacher
+from yanxiu.org.tests.factories import SchoolFactory, region
+from yanxiu.org.tests.roster_files import csv_bytes, row, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[dict, str, str]:
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return json.loads(out.getvalue().strip().splitlines()[-1]), out.getvalue(), err.getvalue()
+
+
+def test_load_regions_is_idempotent_and_complete() -> None:
+    summary, _, _ = run("load-regions")
+    assert summary["created"] > 3000 and summary["errors"] == 0
+    assert Region.objects.get(code="440105").name == "海珠区"
+    assert Region.objects.get(code="440105").parent_id == "440100"
+    assert Region.objects.get(code="440100").parent_id == "440000"
+    assert Region.objects.get(code="441900").level == "city"  # 东莞市: a city without districts
+    again, _, _ = run("load-regions")
+    assert again == {"created": 0, "updated": 0, "unchanged": summary["created"], "errors": 0}
+
+
+def test_load_regions_with_a_missing_source_fails_cleanly(tmp_path: Path) -> None:
+    with pytest.raises(CommandError):
+        run("load-regions", "--source", str(tmp_path))
+    assert not Region.objects.exists()
+
+
+@pytest.fixture
+def haizhu(regions):
+    return SchoolFactory(name="海珠一小", region=region("440105"))
+
+
+def test_import_teachers_command(haizhu, tmp_path: Path) -> None:
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx_bytes([row("A001"), row("A002", school="新学校")]))
+    summary, _, _ = run("import-teachers", str(path), "--create-schools")
+    assert summary == {"created": 2, "updated": 0, "unchanged": 0, "errors": 0, "schools_created": 1}
+    again, _, _ = run("import-teachers", str(path))
+    assert again == {"created": 0, "updated": 0, "unchanged": 2, "errors": 0, "schools_created": 0}
+
+
+def test_import_teachers_dry_run_writes_nothing(haizhu, tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_bytes([row("A001")]))
+    summary, _, _ = run("import-teachers", str(path), "--dry-run")
+    assert summary["created"] == 1 and summary["dry_run"] is True
+    assert not Teacher.objects.exists()
+
+
+def test_import_teachers_reports_bad_rows_on_stderr_and_exits_non_zero(haizhu, tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_bytes([row("A001"), row("A002", id_number="110105194912310021")]))
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("import-teachers", str(path), stdout=out, stderr=err)
+    assert "第 3 行（A002）：身份证号校验位不正确。" in err.getvalue()
+    last = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert last["created"] == 1 and last["errors"] == 1
+    assert Teacher.objects.filter(teacher_no="A001").exists()  # valid rows are written
+
+
+def test_import_teachers_unreadable_file(tmp_path: Path) -> None:
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("import-teachers", str(tmp_path / "missing.xlsx"), stdout=out, stderr=err)
+    assert "无法读取文件" in err.getvalue()
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["error"] == "file_unreadable"
+
+
+def test_import_teachers_bad_headers(haizhu, tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_bytes("工号,名字\n1,2\n".encode())
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("import-teachers", str(path), stdout=out, stderr=err)
+    assert "表头缺少" in err.getvalue()
+
+
+def test_demo_is_idempotent_and_synthetic() -> None:
+    summary, out, _ = run("demo")
+    assert summary["teachers"] == 660 and summary["errors"] == 0
+    assert "hz_admin" in out and "Yanxiu-demo-2026" in out
+    assert School.objects.filter(region_id="440100").count() == 3  # 局属学校
+    assert School.objects.values("region_id").distinct().count() == 12
+    assert RoleAssignment.objects.filter(role=Role.DISTRICT_ADMIN).count() == 2
+    snapshot = (Teacher.objects.count(), School.objects.count(), RoleAssignment.objects.count())
+    again, _, _ = run("demo")
+    assert again["created"] == 0
+    assert (Teacher.objects.count(), School.objects.count(), RoleAssignment.objects.count()) == snapshot
+    # Every demo mobile is in the 1990 block and every ID number carries a valid check digit.
+    from yanxiu.accounts.models import User
+    from yanxiu.org.validators import id_number_error
+
+    assert all(m.startswith("1990") for m in User.objects.exclude(mobile=None).values_list("mobile", flat=True))
+    assert all(
+        id_number_error(n) is None for n in Teacher.objects.exclude(id_number=None).values_list("id_number", flat=True)
+    )
