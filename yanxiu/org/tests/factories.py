@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import factory
@@ -38,7 +39,18 @@ REGIONS = [
 ]
 
 
+def seed_reference_data() -> None:
+    """Stages and subjects come from a data migration; transactional tests flush them, so put
+    them back (idempotent)."""
+    if Stage.objects.exists() and Subject.objects.exists():
+        return
+    from django.apps import apps
+
+    importlib.import_module("yanxiu.org.migrations.0002_stages_and_subjects").seed(apps, None)
+
+
 def make_regions() -> dict[str, Region]:
+    seed_reference_data()
     made = {}
     for code, name, level, parent in REGIONS:
         made[code], _ = Region.objects.get_or_create(
