@@ -8,6 +8,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -174,7 +175,8 @@ def roster_upload(request: AuthedRequest) -> HttpResponse:
             job = actions.roster_import_start(
                 acting_user=request.user,
                 filename=upload.name,
-                data=upload.read(),
+                # Never read more than the limit: an oversize upload is refused unread.
+                data=upload.read(settings.ROSTER_MAX_UPLOAD_BYTES + 1),
                 create_schools=form.cleaned_data["create_schools"],
                 request=request,
             )

@@ -161,3 +161,15 @@ def test_unknown_language_is_refused(regions) -> None:
 def test_browser_language_does_not_override_chinese_first() -> None:
     html = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/accounts/login/").content.decode()
     assert 'lang="zh-CN"' in html
+
+
+def test_anonymous_language_choice_is_a_cookie_only(regions) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/accounts/language/", {"language": "en", "next": "/accounts/login/"})
+    assert response.cookies["django_language"].value == "en"
+    assert not [q for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert 'lang="en"' in client.get("/accounts/login/").content.decode()

@@ -42,12 +42,8 @@ OUT_OF_SCOPE = ("PY0002", "何家明", "13800000004")
 
 
 @pytest.fixture
-def haizhu_admin(transactional_db: Any, django_db_serialized_rollback: Any) -> Any:
-    """Committed data for the live server thread.
-
-    Serialized rollback restores the stages and subjects the migrations seed, which the flush after
-    a transactional test empties (the roster names 小学 and 语文).
-    """
+def haizhu_admin(transactional_db: Any) -> Any:
+    """Committed data, for the live server thread (make_regions also reseeds stages and subjects)."""
     regions = make_regions()
     SchoolFactory(name="海珠一小", region=regions["440105"])
     panyu = SchoolFactory(name="番禺一小", region=regions["440113"])
