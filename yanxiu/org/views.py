@@ -30,6 +30,12 @@ from yanxiu.org.models import EmploymentStatus, Subject
 PAGE_SIZE = 50
 
 
+def _without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -49,7 +55,7 @@ def teacher_list(request: AuthedRequest) -> HttpResponse:
         "rows": selectors.teacher_rows_for_display(request.user, list(page.object_list)),
         "filters": filters,
         "query": request.GET.urlencode(),
-        "export_query": "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page"),
+        "export_query": _without_page(request),
         "regions": permissions.regions_visible_to(request.user),
         "subjects": Subject.objects.all(),
         "statuses": EmploymentStatus.choices,

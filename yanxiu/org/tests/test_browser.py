@@ -149,7 +149,14 @@ def test_district_admin_imports_sees_exports_and_signs_out(
     expect(table).to_contain_text(GOOD[0][1])
     expect(table).not_to_contain_text(GOOD[1][1])
     assert page.evaluate("window.__sameDocument") is True
-    # Back to the whole list before exporting.
+    # The export follows the filters on screen, even after an htmx search.
+    with page.expect_download() as filtered_info:
+        page.get_by_test_id("export").click()
+    filtered = tmp_path / "filtered.xlsx"
+    filtered_info.value.save_as(filtered)
+    filtered_rows = list(load_workbook(filtered, read_only=True).active.iter_rows(values_only=True))
+    assert [r[0] for r in filtered_rows[1:]] == [GOOD[0][0]]
+    # Back to the whole list before exporting everything.
     page.get_by_label("搜索").fill("")
     page.get_by_label("搜索").press("Enter")
     expect(page.get_by_test_id("teacher-count")).to_have_text("共 2 位教师")
