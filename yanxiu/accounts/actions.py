@@ -29,25 +29,33 @@ class LoginLocked(ApplicationError):
     status = 429
 
 
-def user_sign_in(*, request: HttpRequest, username: str, password: str) -> User:
-    """Check lockout, authenticate, start the session and write the audit event either way."""
+def _check_credentials(*, request: HttpRequest, username: str, password: str, via: str) -> User:
+    """Lockout first, then the password; a failure is counted and audited, a success clears the
+    username's failures. Shared by the sign-in page and the API's token endpoint."""
     ip = client_ip(request)
-    username = (username or "").strip()
+    detail = {"username": username, "via": via}
     if lockout.is_locked(username=username, ip=ip):
-        audit_record(action="login.locked", request=request, actor_label=username, detail={"username": username})
+        audit_record(action="login.locked", request=request, actor_label=username, detail=detail)
         raise LoginLocked(LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
     user = authenticate(request, username=username, password=password)
     if user is None:
         with transaction.atomic():
             lockout.failure_record(username=username, ip=ip)
-            audit_record(action="login.failed", request=request, actor_label=username, detail={"username": username})
+            audit_record(action="login.failed", request=request, actor_label=username, detail=detail)
         raise ValidationFailed(BAD_CREDENTIALS_MESSAGE, code="bad_credentials")
     assert isinstance(user, User)
+    lockout.failures_clear(username=username)
+    return user
+
+
+def user_sign_in(*, request: HttpRequest, username: str, password: str) -> User:
+    """Check lockout and password, start the session, and audit the attempt either way."""
+    username = (username or "").strip()
+    user = _check_credentials(request=request, username=username, password=password, via="web")
     with transaction.atomic():
-        lockout.failures_clear(username=username)
         login(request, user)
         request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = time.time()
-        audit_record(action="login.succeeded", actor=user, request=request)
+        audit_record(action="login.succeeded", actor=user, request=request, detail={"via": "web"})
     return user
 
 
@@ -122,21 +130,10 @@ def api_token_create(
     *, request: HttpRequest, username: str, password: str, name: str = "mobile"
 ) -> tuple[str, ApiToken]:
     """Exchange credentials for a bearer token (same lockout and audit as the sign-in page)."""
-    ip = client_ip(request)
     username = (username or "").strip()
-    if lockout.is_locked(username=username, ip=ip):
-        audit_record(action="login.locked", request=request, actor_label=username, detail={"via": "api"})
-        raise LoginLocked(LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        with transaction.atomic():
-            lockout.failure_record(username=username, ip=ip)
-            audit_record(action="login.failed", request=request, actor_label=username, detail={"via": "api"})
-        raise ValidationFailed(BAD_CREDENTIALS_MESSAGE, code="bad_credentials")
-    assert isinstance(user, User)
+    user = _check_credentials(request=request, username=username, password=password, via="api")
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
-        lockout.failures_clear(username=username)
         token = ApiToken.objects.create(
             user=user,
             name=name[:64],
