@@ -128,10 +128,10 @@ test: setup
 
 # Any pytest failure fails the target, including exit status 5 (no tests were collected).
 test-sqlite: $(PIP_STAMP)
-	env -u DATABASE_URL YANXIU_TESTING=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-postgres: $(PIP_STAMP)
-	YANXIU_TESTING=1 scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(PIP_STAMP)
 	$(BIN)/ruff check .

@@ -48,14 +48,18 @@ def _secret_key() -> str:
         return key
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        # O_EXCL: two processes starting at once must not write two different keys.
+        # Written whole to a private temporary file, then linked into place: the link fails if
+        # another process got there first, and no process ever reads a half-written key.
+        draft = VAR_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(64))
         try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, key_file)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(64))
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
@@ -120,17 +124,27 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yanxiu.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+# Persistent connections stay off by default: under ASGI each request may run in another thread.
+# On PostgreSQL, DB_POOL=1 uses psycopg's connection pool instead (docs/operations.md).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN", 2),
+        "max_size": env_int("DB_POOL_MAX", 20),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; the busy timeout makes a second writer wait
     # instead of failing at once; IMMEDIATE transactions take the write lock up front so a
     # read-then-write transaction cannot deadlock against another.
+    busy_seconds = env_int("SQLITE_BUSY_TIMEOUT", 20)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "timeout": busy_seconds,
         "transaction_mode": "IMMEDIATE",
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            f"PRAGMA busy_timeout={busy_seconds * 1000};"
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -148,6 +162,8 @@ PASSWORD_HASHERS = [
 
 # Lockout: this many failures within the window lock the username and, separately, the IP.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+# Per IP: a school behind one NAT address shares it, so a network can raise this alone.
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
 # Sessions: idle timeout and absolute lifetime, both enforced by SessionExpiryMiddleware.
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)

@@ -75,9 +75,15 @@ def password_is_expired(user: User) -> bool:
 
 
 def user_change_password(
-    *, acting_user: User, old_password: str, new_password: str, request: HttpRequest | None = None
+    *,
+    acting_user: User,
+    old_password: str,
+    new_password: str,
+    request: HttpRequest | None = None,
+    keep_session: bool = True,
 ) -> None:
-    """The user changes their own password; validates the policy and keeps the session."""
+    """The user changes their own password; validates the policy and keeps the browser session
+    signed in (`keep_session`; the API's bearer tokens have no session to keep)."""
     if not acting_user.check_password(old_password):
         raise ValidationFailed("原密码不正确。", code="bad_old_password")
     if old_password == new_password:
@@ -92,7 +98,7 @@ def user_change_password(
         acting_user.password_changed_at = timezone.now()
         acting_user.save(update_fields=["password", "must_change_password", "password_changed_at"])
         audit_record(action="password.changed", actor=acting_user, request=request, target=acting_user)
-    if request is not None:
+    if request is not None and keep_session:
         update_session_auth_hash(request, acting_user)
 
 

@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from yanxiu.accounts import actions
 
@@ -25,9 +25,26 @@ def token_create(request: HttpRequest, payload: TokenIn) -> dict:
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 
+class PasswordIn(Schema):
+    old_password: str
+    new_password: str
+
+
+@router.post("/auth/password", response={204: None}, summary="修改自己的密码（首次登录须先修改初始密码）")
+def password_change(request: HttpRequest, payload: PasswordIn) -> Status[None]:
+    actions.user_change_password(
+        acting_user=request.auth,  # type: ignore[attr-defined]
+        old_password=payload.old_password,
+        new_password=payload.new_password,
+        request=request,
+        keep_session=getattr(request, "api_token", None) is None,
+    )
+    return Status(204, None)
+
+
 @router.delete("/auth/token", response={204: None}, summary="注销当前令牌")
-def token_revoke(request: HttpRequest) -> tuple[int, None]:
+def token_revoke(request: HttpRequest) -> Status[None]:
     token = getattr(request, "api_token", None)
     if token is not None:
         actions.api_token_revoke(token=token, request=request)
-    return 204, None
+    return Status(204, None)

@@ -19,11 +19,10 @@ def _window_start() -> datetime:
 
 def is_locked(*, username: str, ip: str | None) -> bool:
     """True when the username or the IP reached the failure limit within the lockout window."""
-    limit = settings.LOGIN_FAILURE_LIMIT
     recent = LoginFailure.objects.filter(at__gte=_window_start())
-    if recent.filter(username=username.strip().lower()).count() >= limit:
+    if recent.filter(username=username.strip().lower()).count() >= settings.LOGIN_FAILURE_LIMIT:
         return True
-    return ip is not None and recent.filter(ip=ip).count() >= limit
+    return ip is not None and recent.filter(ip=ip).count() >= settings.LOGIN_IP_FAILURE_LIMIT
 
 
 def failure_record(*, username: str, ip: str | None) -> None:

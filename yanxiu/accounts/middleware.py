@@ -48,7 +48,8 @@ class SessionExpiryMiddleware:
 class PasswordChangeRequiredMiddleware:
     """A user with an initial (or expired) password can only reach the change-password page."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/")
+    # The API enforces the same rule itself (yanxiu.api.auth) with a JSON answer.
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

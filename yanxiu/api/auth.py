@@ -8,7 +8,18 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
 
-from yanxiu.accounts.models import ApiToken
+from yanxiu.accounts.actions import password_is_expired
+from yanxiu.accounts.models import ApiToken, User
+from yanxiu.core.errors import PermissionDenied
+
+# With an initial or expired password, only these answer (the same rule as the pages).
+PASSWORD_CHANGE_PATHS = ("/api/v1/auth/password", "/api/v1/auth/token")
+
+
+def require_settled_password(request: HttpRequest, user: User) -> User:
+    if (user.must_change_password or password_is_expired(user)) and request.path not in PASSWORD_CHANGE_PATHS:
+        raise PermissionDenied("请先修改初始密码（POST /api/v1/auth/password）。", code="password_change_required")
+    return user
 
 
 class TokenAuth(HttpBearer):
@@ -26,7 +37,7 @@ class TokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         request.api_token = row  # type: ignore[attr-defined]
-        return row.user
+        return require_settled_password(request, row.user)
 
 
 class SessionAuth(APIKeyCookie):
@@ -36,8 +47,8 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user
+        if isinstance(user, User) and user.is_authenticated:
+            return require_settled_password(request, user)
         return None
 
 

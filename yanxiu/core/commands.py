@@ -20,7 +20,7 @@ class OperatorCommand(BaseCommand):
         try:
             summary = self.run(**options)
         except ApplicationError as exc:
-            self.stderr.write(f"错误：{exc.message}")
+            # Django prints the CommandError's message on stderr; the JSON line stays last on stdout.
             self.stdout.write(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
             raise CommandError(exc.message, returncode=1) from exc
         errors = summary.get("errors", 0)

@@ -24,12 +24,14 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # PROTECT: an account with history is deactivated, never deleted (the log cannot be rewritten
+    # to drop the reference either: see migration 0002's triggers).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     # The login name at the time, kept even when the account is later renamed or removed.

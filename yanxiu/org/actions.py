@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,7 +19,8 @@ from django.utils import timezone
 from yanxiu.accounts.models import User
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import ApplicationError, PermissionDenied, ValidationFailed
-from yanxiu.org import permissions, roster, validators
+from yanxiu.core.spreadsheets import write_xlsx
+from yanxiu.org import permissions, roster, selectors, validators
 from yanxiu.org.models import (
     ROLE_REGION_LEVEL,
     EmploymentStatus,
@@ -223,6 +227,24 @@ def _teacher_snapshot(teacher: Teacher) -> dict[str, Any]:
     }
 
 
+def teacher_roster_export(
+    *, acting_user: User, filters: selectors.TeacherFilter, request: HttpRequest | None = None
+) -> IO[bytes]:
+    """The roster as .xlsx in a temporary file (flat memory), masked unless the viewer holds the
+    right; exporting personal data is recorded in the audit log."""
+    permissions.require_admin(acting_user)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the caller's response closes it
+    write_xlsx(handle, selectors.EXPORT_HEADERS, selectors.teacher_export_rows(acting_user, filters), title="教师名册")
+    handle.seek(0)
+    audit_record(
+        action="roster.exported",
+        actor=acting_user,
+        request=request,
+        detail={"filters": {k: v for k, v in dataclasses.asdict(filters).items() if v}},
+    )
+    return handle
+
+
 def teacher_issue_password(*, acting_user: User, teacher: Teacher, request: HttpRequest | None = None) -> str:
     """Give the teacher a one-time initial password (shown once to the administrator)."""
     from yanxiu.accounts.actions import user_issue_initial_password
@@ -323,6 +345,10 @@ def _roster_dir() -> Path:
     return folder
 
 
+def roster_error_report_path(job: RosterImport) -> Path:
+    return _roster_dir() / f"errors-{job.pk}.xlsx"
+
+
 def roster_import_start(
     *, acting_user: User, filename: str, data: bytes, create_schools: bool, request: HttpRequest | None = None
 ) -> RosterImport:
@@ -387,13 +413,18 @@ def roster_import_check(*, job_id: int) -> None:
     except ApplicationError as exc:
         _roster_finish(job, status=RosterImportStatus.FAILED, failure=exc.message)
         return
+    if plan.errors:
+        roster.error_report_write(plan, roster_error_report_path(job))
     region_names = dict(
         Region.objects.filter(code__in={code for code, _ in plan.new_schools}).values_list("code", "name")
     )
     RosterImport.objects.filter(pk=job.pk, status=RosterImportStatus.CHECKING).update(
         status=RosterImportStatus.PREVIEW,
         counts=plan.counts,
-        errors=[{"line": e.line, "teacher_no": e.teacher_no, "message": e.message} for e in plan.errors],
+        errors=[
+            {"line": e.line, "teacher_no": e.teacher_no, "message": e.message}
+            for e in plan.errors[: roster.PREVIEW_ERRORS]
+        ],
         new_schools=[
             {"region": code, "region_name": region_names.get(code, code), "name": name}
             for code, name in sorted(plan.new_schools)
@@ -473,3 +504,25 @@ def _roster_finish(job: RosterImport, *, status: str, failure: str = "", summary
     )
     # Personal data is not kept longer than needed.
     Path(job.stored_path).unlink(missing_ok=True)
+
+
+def roster_imports_prune(*, older_than: timedelta) -> dict[str, int]:
+    """Cancel uploads left unconfirmed and delete old roster files and error reports.
+
+    Rosters carry personal data: nothing of an upload is kept longer than `older_than`.
+    """
+    cutoff = timezone.now() - older_than
+    stale = RosterImport.objects.filter(
+        status__in=[RosterImportStatus.PREVIEW, RosterImportStatus.CHECKING], updated_at__lt=cutoff
+    )
+    cancelled = 0
+    for job in stale:
+        audit_record(action="roster.expired", actor_label="system", target=job)
+        _roster_finish(job, status=RosterImportStatus.CANCELLED)
+        cancelled += 1
+    removed = 0
+    for path in _roster_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return {"imports_expired": cancelled, "files_removed": removed}

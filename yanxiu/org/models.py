@@ -144,6 +144,16 @@ class Teacher(TimeStampedModel):
         return f"{self.teacher_no}"
 
 
+# Files (rosters, exports) speak Chinese whatever the interface language is: these are not translated.
+EMPLOYMENT_STATUS_ZH: dict[str, str] = {
+    EmploymentStatus.ACTIVE: "在职",
+    EmploymentStatus.LEAVE: "休假",
+    EmploymentStatus.TRANSFERRED: "调离",
+    EmploymentStatus.RETIRED: "退休",
+    EmploymentStatus.LEFT: "离职",
+}
+
+
 class Role(models.TextChoices):
     LEARNER = "learner", _("学员")
     TUTOR = "tutor", _("辅导教师")

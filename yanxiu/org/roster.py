@@ -13,6 +13,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,29 +23,31 @@ from yanxiu.accounts.models import User
 from yanxiu.core.audit import audit_record, audit_record_many
 from yanxiu.core.errors import ValidationFailed
 from yanxiu.core.models import AuditEvent
-from yanxiu.core.spreadsheets import read_rows
+from yanxiu.core.spreadsheets import read_rows, write_xlsx
 from yanxiu.org import validators
-from yanxiu.org.models import EmploymentStatus, Region, RegionLevel, School, Stage, Subject, Teacher
+from yanxiu.org.models import (
+    EMPLOYMENT_STATUS_ZH,
+    EmploymentStatus,
+    Region,
+    RegionLevel,
+    School,
+    Stage,
+    Subject,
+    Teacher,
+)
 from yanxiu.org.permissions import AdminScope
 
 HEADERS = ("教师编号", "姓名", "手机号", "身份证号", "区域", "学校", "学段", "学科", "在职状态")
 REQUIRED_HEADERS = ("教师编号", "姓名", "区域", "学校")
-# Files speak Chinese whatever the interface language is, so these labels are not translated.
-STATUS_LABELS_ZH: dict[str, str] = {
-    EmploymentStatus.ACTIVE: "在职",
-    EmploymentStatus.LEAVE: "休假",
-    EmploymentStatus.TRANSFERRED: "调离",
-    EmploymentStatus.RETIRED: "退休",
-    EmploymentStatus.LEFT: "离职",
-}
-STATUS_BY_LABEL = {label: value for value, label in STATUS_LABELS_ZH.items()} | {
+STATUS_BY_LABEL = {label: value for value, label in EMPLOYMENT_STATUS_ZH.items()} | {
     "在岗": EmploymentStatus.ACTIVE,
     "调出": EmploymentStatus.TRANSFERRED,
     "离岗": EmploymentStatus.LEFT,
 }
 CITY_DIRECT_LABELS = ("局属学校", "局属", "市直属")
-# Errors kept for the preview; the count is always exact.
-MAX_REPORTED_ERRORS = 1000
+# Bad rows shown on the preview page; all of them are in the downloadable error report.
+PREVIEW_ERRORS = 1000
+ERROR_REPORT_HEADERS = ("行号", "教师编号", "原因")
 PROGRESS_EVERY = 5000
 
 Progress = Callable[[int], None]
@@ -84,8 +87,7 @@ class RosterPlan:
 
     def add_error(self, line: int, teacher_no: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(line, teacher_no, message))
+        self.errors.append(RowError(line, teacher_no, message))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -326,6 +328,13 @@ def roster_check(
     if plan.total == 0:
         raise ValidationFailed("文件只有表头，没有数据行。", code="empty_file")
     return plan
+
+
+def error_report_write(plan: RosterPlan, target: Path) -> None:
+    """Every bad row with its reason, as .xlsx, for the administrator to fix and re-upload."""
+    write_xlsx(
+        target, ERROR_REPORT_HEADERS, ([e.line, e.teacher_no, e.message] for e in plan.errors), title="有问题的行"
+    )
 
 
 def roster_apply(

@@ -10,8 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from yanxiu.core.masking import mask_id_number, mask_mobile
 from yanxiu.org import permissions
-from yanxiu.org.models import EmploymentStatus, Role, RoleAssignment, School, Teacher
-from yanxiu.org.roster import STATUS_LABELS_ZH
+from yanxiu.org.models import EMPLOYMENT_STATUS_ZH, EmploymentStatus, Role, RoleAssignment, School, Teacher
 
 EXPORT_HEADERS = ("教师编号", "姓名", "手机号", "身份证号", "区域", "学校", "学段", "学科", "在职状态")
 
@@ -111,7 +110,7 @@ def teacher_export_rows(user: Any, filters: TeacherFilter) -> Iterator[list[Any]
             school,
             stage or "",
             subject or "",
-            STATUS_LABELS_ZH.get(status, status),
+            EMPLOYMENT_STATUS_ZH.get(status, status),
         ]
 
 

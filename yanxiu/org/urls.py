@@ -11,6 +11,7 @@ urlpatterns = [
     path("teachers/<int:teacher_id>/password/", views.teacher_issue_password, name="teacher_issue_password"),
     path("imports/new/", views.roster_upload, name="roster_upload"),
     path("imports/<int:job_id>/", views.roster_import, name="roster_import"),
+    path("imports/<int:job_id>/errors.xlsx", views.roster_import_errors, name="roster_import_errors"),
     path("imports/<int:job_id>/confirm/", views.roster_import_confirm, name="roster_import_confirm"),
     path("imports/<int:job_id>/cancel/", views.roster_import_cancel, name="roster_import_cancel"),
     path("schools/", views.school_list, name="school_list"),

@@ -5,7 +5,6 @@ Each view parses, checks scope through org.permissions, calls one action or sele
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -18,16 +17,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from yanxiu.core.audit import audit_record
-from yanxiu.core.errors import ApplicationError, PermissionDenied
+from yanxiu.core.errors import ApplicationError, NotFound, PermissionDenied
 from yanxiu.core.http import AuthedRequest
 from yanxiu.core.masking import mask_id_number, mask_mobile
-from yanxiu.core.spreadsheets import write_xlsx
 from yanxiu.org import actions, permissions, selectors
 from yanxiu.org.forms import RosterUploadForm, SchoolForm, TeacherCreateForm, TeacherForm
 from yanxiu.org.models import EmploymentStatus, Subject
 
 PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _without_page(request: HttpRequest) -> str:
@@ -154,18 +152,14 @@ def teacher_issue_password(request: AuthedRequest, teacher_id: int) -> HttpRespo
 @login_required
 @require_GET
 def teacher_export(request: AuthedRequest) -> FileResponse:
-    permissions.require_admin(request.user)
     filters = selectors.TeacherFilter.from_params(request.GET)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    write_xlsx(handle, selectors.EXPORT_HEADERS, selectors.teacher_export_rows(request.user, filters), title="教师名册")
-    handle.seek(0)
-    audit_record(action="roster.exported", actor=request.user, request=request, detail={"filters": request.GET.dict()})
+    handle = actions.teacher_roster_export(acting_user=request.user, filters=filters, request=request)
     filename = f"教师名册_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
     return FileResponse(
         handle,
         as_attachment=True,
         filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_TYPE,
     )
 
 
@@ -209,6 +203,22 @@ def roster_import(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = permissions.access_roster_import(request.user, job_id)
     template = "org/_roster_status.html" if request.htmx else "org/roster_import.html"
     return render(request, template, {"job": job})
+
+
+@login_required
+@require_GET
+def roster_import_errors(request: AuthedRequest, job_id: int) -> FileResponse:
+    """Every bad row of an upload with its reason (the preview page shows the first ones)."""
+    job = permissions.access_roster_import(request.user, job_id)
+    path = actions.roster_error_report_path(job)
+    if not path.exists():
+        raise NotFound("这次上传没有问题行，或问题行报告已过期清理。")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"问题行_{job.filename.rsplit('.', 1)[0]}.xlsx",
+        content_type=XLSX_TYPE,
+    )
 
 
 @login_required

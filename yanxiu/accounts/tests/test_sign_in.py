@@ -162,3 +162,11 @@ def test_passwords_are_hashed_with_argon2(regions) -> None:
     user = UserFactory(username="argon")
     assert user.password.startswith("argon2$")
     assert sign_in(Client(), "argon").status_code == 302
+
+
+def test_ip_limit_is_separately_configurable(teacher, settings) -> None:
+    """A school behind one NAT address: the network's limit can be raised alone."""
+    settings.LOGIN_IP_FAILURE_LIMIT = 20
+    for n in range(6):
+        sign_in(Client(REMOTE_ADDR="10.7.7.7"), f"colleague{n}", "wrong")
+    assert sign_in(Client(REMOTE_ADDR="10.7.7.7"), "GZ123456").status_code == 302

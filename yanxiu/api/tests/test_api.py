@@ -155,3 +155,35 @@ def test_healthz_reports_the_database() -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_initial_password_must_be_changed_through_the_api_first(world) -> None:
+    from yanxiu.org.tests.factories import UserFactory
+
+    user = UserFactory(username="fresh", must_change_password=True)
+    user.role_assignments.create(role=Role.DISTRICT_ADMIN, region=region("440105"))
+    client = bearer(token_for("fresh"))
+    response = client.get("/api/v1/org/teachers")
+    assert response.status_code == 403
+    assert response.json()["code"] == "password_change_required"
+    weak = client.post(
+        "/api/v1/auth/password", {"old_password": PASSWORD, "new_password": "12345678"}, content_type="application/json"
+    )
+    assert weak.status_code == 400 and "过于常见" in weak.json()["message"]
+    response = client.post(
+        "/api/v1/auth/password",
+        {"old_password": PASSWORD, "new_password": "Lotus-Pond-2026"},
+        content_type="application/json",
+    )
+    assert response.status_code == 204
+    assert client.get("/api/v1/org/teachers").status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("Lotus-Pond-2026") and not user.must_change_password
+
+
+def test_session_user_with_initial_password_is_stopped_in_the_api_too(world, client_for) -> None:
+    from yanxiu.org.tests.factories import UserFactory
+
+    user = UserFactory(username="fresh2", must_change_password=True)
+    user.role_assignments.create(role=Role.DISTRICT_ADMIN, region=region("440105"))
+    assert client_for(user).get("/api/v1/org/teachers").json()["code"] == "password_change_required"

@@ -73,20 +73,39 @@ def test_import_teachers_reports_bad_rows_on_stderr_and_exits_non_zero(haizhu, t
 
 
 def test_import_teachers_unreadable_file(tmp_path: Path) -> None:
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError):
-        call_command("import-teachers", str(tmp_path / "missing.xlsx"), stdout=out, stderr=err)
-    assert "无法读取文件" in err.getvalue()
+    out = StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("import-teachers", str(tmp_path / "missing.xlsx"), stdout=out, stderr=StringIO())
+    assert "无法读取文件" in str(caught.value)
     assert json.loads(out.getvalue().strip().splitlines()[-1])["error"] == "file_unreadable"
 
 
 def test_import_teachers_bad_headers(haizhu, tmp_path: Path) -> None:
     path = tmp_path / "roster.csv"
     path.write_bytes("工号,名字\n1,2\n".encode())
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError):
-        call_command("import-teachers", str(path), stdout=out, stderr=err)
-    assert "表头缺少" in err.getvalue()
+    with pytest.raises(CommandError) as caught:
+        call_command("import-teachers", str(path), stdout=StringIO(), stderr=StringIO())
+    assert "表头缺少" in str(caught.value)
+
+
+def test_command_failure_from_the_shell_is_one_line_on_stderr_and_exit_1(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "YANXIU_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "yanxiu", "import-teachers", str(tmp_path / "missing.xlsx")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("无法读取文件") == 1
+    assert json.loads(result.stdout.strip().splitlines()[-1])["error"] == "file_unreadable"
 
 
 def test_demo_is_idempotent_and_synthetic() -> None:
@@ -108,3 +127,41 @@ def test_demo_is_idempotent_and_synthetic() -> None:
     assert all(
         id_number_error(n) is None for n in Teacher.objects.exclude(id_number=None).values_list("id_number", flat=True)
     )
+
+
+def test_prune_expires_unconfirmed_uploads_and_old_failures(regions, tmp_path: Path) -> None:
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yanxiu.accounts.models import LoginFailure
+    from yanxiu.org import actions
+    from yanxiu.org.models import RosterImport
+    from yanxiu.org.tests.factories import district_admin
+
+    SchoolFactory(name="海珠一小", region=region("440105"))
+    admin = district_admin("440105")
+    job = actions.roster_import_start(
+        acting_user=admin,
+        filename="r.csv",
+        data=csv_bytes([row("A001"), row("A002", mobile="1")]),
+        create_schools=False,
+    )
+    assert job.status == "preview"
+    files = list(actions._roster_dir().iterdir())
+    assert len(files) == 2  # the upload and its error report
+    fresh, _, _ = run("prune")
+    assert fresh == {"login_failures_removed": 0, "imports_expired": 0, "files_removed": 0, "errors": 0}
+    old = timezone.now() - timedelta(hours=25)
+    RosterImport.objects.filter(pk=job.pk).update(updated_at=old)
+    for path in actions._roster_dir().iterdir():
+        os.utime(path, (old.timestamp(), old.timestamp()))
+    LoginFailure.objects.create(username="x", at=timezone.now() - timedelta(hours=2))
+    LoginFailure.objects.create(username="y")
+    summary, _, _ = run("prune")
+    assert summary["imports_expired"] == 1 and summary["files_removed"] == 1 and summary["login_failures_removed"] == 1
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert not any(actions._roster_dir().iterdir())
+    assert list(LoginFailure.objects.values_list("username", flat=True)) == ["y"]

@@ -432,3 +432,21 @@ def test_oversize_upload_is_refused_unread(world, client_for, settings) -> None:
     assert response.status_code == 400
     assert "文件太大" in response.content.decode()
     assert not RosterImport.objects.exists()
+
+
+def test_error_report_lists_every_bad_row(world, client_for, monkeypatch) -> None:
+    from yanxiu.org import roster
+
+    monkeypatch.setattr(roster, "PREVIEW_ERRORS", 2)
+    client = client_for(district_admin("440105"))
+    upload(client, csv_bytes([row("E001", mobile="1"), row("E002", mobile="2"), row("E003", mobile="3"), row("OK01")]))
+    job = RosterImport.objects.get()
+    assert len(job.errors) == 2 and job.counts["errors"] == 3
+    html = client.get(reverse("org:roster_import", kwargs={"job_id": job.pk})).content.decode()
+    assert "共 3 行有问题，以下显示前 2 行" in html
+    response = client.get(reverse("org:roster_import_errors", kwargs={"job_id": job.pk}))
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
+    assert rows[0] == ("行号", "教师编号", "原因")
+    assert [r[:2] for r in rows[1:]] == [(2, "E001"), (3, "E002"), (4, "E003")]
+    intruder = client_for(district_admin("440113"))
+    assert intruder.get(reverse("org:roster_import_errors", kwargs={"job_id": job.pk})).status_code == 404

@@ -33,8 +33,6 @@ class Command(OperatorCommand):
         plan = roster.roster_check(data, path.name, scope=scope, create_schools=options["create_schools"])
         for error in plan.errors:
             self.stderr.write(f"第 {error.line} 行（{error.teacher_no or '无教师编号'}）：{error.message}")
-        if plan.error_count > len(plan.errors):
-            self.stderr.write(f"……另有 {plan.error_count - len(plan.errors)} 行有问题。")
         counts = plan.counts
         if options["dry_run"]:
             return {
