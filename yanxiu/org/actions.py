@@ -520,9 +520,11 @@ def roster_imports_prune(*, older_than: timedelta) -> dict[str, int]:
         audit_record(action="roster.expired", actor_label="system", target=job)
         _roster_finish(job, status=RosterImportStatus.CANCELLED)
         cancelled += 1
+    # An import being applied right now still needs its file, however old the upload.
+    in_use = set(RosterImport.objects.filter(status=RosterImportStatus.APPLYING).values_list("stored_path", flat=True))
     removed = 0
     for path in _roster_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
+        if path.is_file() and str(path) not in in_use and path.stat().st_mtime < cutoff.timestamp():
             path.unlink(missing_ok=True)
             removed += 1
     return {"imports_expired": cancelled, "files_removed": removed}

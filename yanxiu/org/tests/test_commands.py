@@ -165,3 +165,25 @@ def test_prune_expires_unconfirmed_uploads_and_old_failures(regions, tmp_path: P
     assert job.status == "cancelled"
     assert not any(actions._roster_dir().iterdir())
     assert list(LoginFailure.objects.values_list("username", flat=True)) == ["y"]
+
+
+def test_prune_keeps_the_file_of_an_import_being_applied(regions) -> None:
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yanxiu.org import actions
+    from yanxiu.org.models import RosterImport
+    from yanxiu.org.tests.factories import district_admin
+
+    SchoolFactory(name="海珠一小", region=region("440105"))
+    job = actions.roster_import_start(
+        acting_user=district_admin("440105"), filename="r.csv", data=csv_bytes([row("A001")]), create_schools=False
+    )
+    RosterImport.objects.filter(pk=job.pk).update(status="applying")
+    old = (timezone.now() - timedelta(days=3)).timestamp()
+    os.utime(job.stored_path, (old, old))
+    summary, _, _ = run("prune")
+    assert summary["files_removed"] == 0
+    assert Path(job.stored_path).exists()
