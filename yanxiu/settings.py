@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "yanxiu.core",
     "yanxiu.accounts",
     "yanxiu.org",
+    "yanxiu.catalog",
+    "yanxiu.training",
     "yanxiu.workbench",
     "yanxiu.api",
 ]
@@ -147,6 +149,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             f"PRAGMA busy_timeout={busy_seconds * 1000};"
         ),
     }
+    # Tests use a file too (not shared-cache memory, where concurrent writers fail at once instead
+    # of waiting), so concurrency tests see what production sees. One file per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------------
