@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from yanxiu.accounts.models import User
 from yanxiu.core.audit import audit_record, audit_record_many
+from yanxiu.core.bulk import bulk_insert
 from yanxiu.core.errors import ValidationFailed
 from yanxiu.core.models import AuditEvent
 from yanxiu.core.spreadsheets import read_rows, write_xlsx
@@ -363,43 +364,7 @@ def roster_apply(
             events: list[AuditEvent] = []
             for start in range(0, len(to_create), PROGRESS_EVERY):
                 chunk = to_create[start : start + PROGRESS_EVERY]
-                users = User.objects.bulk_create(
-                    [
-                        User(
-                            username=r.teacher_no,
-                            real_name=r.real_name,
-                            mobile=r.mobile,
-                            password="!" + secrets.token_hex(8),
-                            must_change_password=True,
-                        )
-                        for r in chunk
-                    ],
-                )
-                teachers = Teacher.objects.bulk_create(
-                    [
-                        Teacher(
-                            user_id=u.pk,
-                            teacher_no=r.teacher_no,
-                            id_number=r.id_number,
-                            school_id=r.school_id,  # type: ignore[misc]  # set for every row above
-                            stage_id=r.stage_id,
-                            subject_id=r.subject_id,
-                            status=r.status,
-                        )
-                        for u, r in zip(users, chunk, strict=True)
-                    ],
-                )
-                events += [
-                    AuditEvent(
-                        actor_id=actor_id,
-                        actor_label=actor_label,
-                        action="teacher.imported",
-                        target_type="org.teacher",
-                        target_id=str(t.pk),
-                        detail={"import": import_label, "change": "new"},
-                    )
-                    for t in teachers
-                ]
+                _insert_new_teachers(chunk, actor_id=actor_id, actor_label=actor_label, import_label=import_label)
                 done += len(chunk)
                 if progress:
                     progress(done)
@@ -454,3 +419,36 @@ def roster_apply(
             code="import_conflict",
         ) from exc
     return summary
+
+
+def _insert_new_teachers(rows: list[RosterRow], *, actor_id: int | None, actor_label: str, import_label: str) -> None:
+    """Accounts, teachers and one audit event each for a chunk of new rows, as plain tuples."""
+    numbers = [r.teacher_no for r in rows]
+    bulk_insert(
+        User,
+        ("username", "real_name", "mobile", "password"),
+        ((r.teacher_no, r.real_name, r.mobile, "!" + secrets.token_hex(8)) for r in rows),
+        fixed={"must_change_password": True},
+    )
+    user_ids = dict(User.objects.filter(username__in=numbers).values_list("username", "id"))
+    bulk_insert(
+        Teacher,
+        ("user_id", "teacher_no", "id_number", "school_id", "stage_id", "subject_id", "status"),
+        (
+            (user_ids[r.teacher_no], r.teacher_no, r.id_number, r.school_id, r.stage_id, r.subject_id, r.status)
+            for r in rows
+        ),
+    )
+    teacher_ids = Teacher.objects.filter(teacher_no__in=numbers).values_list("id", flat=True)
+    bulk_insert(
+        AuditEvent,
+        ("target_id",),
+        ((str(pk),) for pk in teacher_ids),
+        fixed={
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": "teacher.imported",
+            "target_type": "org.teacher",
+            "detail": {"import": import_label, "change": "new"},
+        },
+    )

@@ -170,3 +170,34 @@ def test_ip_limit_is_separately_configurable(teacher, settings) -> None:
     for n in range(6):
         sign_in(Client(REMOTE_ADDR="10.7.7.7"), f"colleague{n}", "wrong")
     assert sign_in(Client(REMOTE_ADDR="10.7.7.7"), "GZ123456").status_code == 302
+
+
+def test_cached_blank_page_carries_each_visitors_own_csrf_token(teacher) -> None:
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page_one = first.get(LOGIN).content.decode()
+    page_two = second.get(LOGIN).content.decode()
+    assert "yanxiu-csrf-placeholder" not in page_one
+    token_one = page_one.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    token_two = page_two.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert token_one != token_two
+    assert f'"X-CSRFToken": "{token_one}"' in page_one  # htmx header carries the same token
+    # The cached page's token really works, and another visitor's does not.
+    refused = second.post(LOGIN, {"username": "GZ123456", "password": PASSWORD, "csrfmiddlewaretoken": token_one})
+    assert refused.status_code == 403
+    accepted = first.post(LOGIN, {"username": "GZ123456", "password": PASSWORD, "csrfmiddlewaretoken": token_one})
+    assert accepted.status_code == 302
+
+
+def test_cached_page_is_per_language_and_skipped_when_it_could_differ(teacher) -> None:
+    chinese = Client().get(LOGIN).content.decode()
+    english_client = Client()
+    english_client.cookies["django_language"] = "en"
+    english = english_client.get(LOGIN).content.decode()
+    assert "登录研修平台" in chinese and 'lang="en"' in english and "登录研修平台" not in english
+    with_next = Client().get(LOGIN, {"next": "/org/teachers/"}).content.decode()
+    assert 'name="next" value="/org/teachers/"' in with_next
+    # A message waiting for the visitor (here: after signing out) is shown, not a cached page.
+    client = Client()
+    sign_in(client, "GZ123456")
+    client.post("/accounts/logout/")
+    assert "您已安全退出" in client.get(LOGIN).content.decode()
