@@ -16,8 +16,7 @@ from django.db import transaction
 from yanxiu.accounts.models import User
 from yanxiu.catalog.models import CATEGORY_BY_LABEL_ZH, Course, CourseStatus
 from yanxiu.core.audit import audit_record
-from yanxiu.core.errors import ValidationFailed
-from yanxiu.core.spreadsheets import read_rows
+from yanxiu.core.spreadsheets import no_data_rows, read_table
 from yanxiu.org.models import Stage, Subject
 
 HEADERS = ("课程编号", "课程名称", "课程类别", "学时", "学段", "学科", "主讲人")
@@ -52,16 +51,7 @@ def _names(cell: str) -> list[str]:
 
 
 def courses_check(data: bytes, filename: str) -> CoursePlan:
-    rows = read_rows(data, filename)
-    header = next(rows, None)
-    if header is None or not any(header):
-        raise ValidationFailed("文件是空的。", code="empty_file")
-    missing = [h for h in REQUIRED_HEADERS if h not in header]
-    if missing:
-        raise ValidationFailed(
-            f"表头缺少：{'、'.join(missing)}。第一行应为：{'、'.join(HEADERS)}。", code="bad_headers"
-        )
-    position = {name: header.index(name) for name in HEADERS if name in header}
+    rows = read_table(data, filename, headers=HEADERS, required=REQUIRED_HEADERS)
     stages = {name: pk for pk, name in Stage.objects.values_list("id", "name")}
     subjects: dict[str, int] = {}
     for pk, name, aliases in Subject.objects.values_list("id", "name", "aliases"):
@@ -70,17 +60,12 @@ def courses_check(data: bytes, filename: str) -> CoursePlan:
             subjects.setdefault(alias, pk)
     plan = CoursePlan()
     seen: dict[str, int] = {}
-    for line, cells in enumerate(rows, start=2):
-        if not any(cells):
-            continue
+    for cell in rows:
+        line = cell.line
         plan.total += 1
 
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = position.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
-
         problems: list[str] = []
-        code = cell("课程编号")
+        code = cell["课程编号"]
         if not code:
             problems.append("课程编号不能为空。")
         elif len(code) > 32:
@@ -89,25 +74,26 @@ def courses_check(data: bytes, filename: str) -> CoursePlan:
             problems.append(f"课程编号与第 {seen[code]} 行重复。")
         else:
             seen[code] = line
-        title = cell("课程名称")
+        title = cell["课程名称"]
         if not title:
             problems.append("课程名称不能为空。")
         elif len(title) > 200:
             problems.append("课程名称不能超过 200 个字。")
+        category_cell, hours_cell = cell["课程类别"], cell["学时"]
         # 通识必修课 and 通识必修 are the same category; 公需课 is the category's whole name.
-        category = CATEGORY_BY_LABEL_ZH.get(cell("课程类别")) or CATEGORY_BY_LABEL_ZH.get(
-            cell("课程类别").removesuffix("课")
+        category = CATEGORY_BY_LABEL_ZH.get(cell["课程类别"]) or CATEGORY_BY_LABEL_ZH.get(
+            cell["课程类别"].removesuffix("课")
         )
         if category is None:
-            problems.append(f"课程类别“{cell('课程类别')}”无效，可填：{'、'.join(CATEGORY_BY_LABEL_ZH)}。")
+            problems.append(f"课程类别“{category_cell}”无效，可填：{'、'.join(CATEGORY_BY_LABEL_ZH)}。")
         hours = Decimal(0)
         try:
-            hours = Decimal(cell("学时"))
+            hours = Decimal(cell["学时"])
             if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS or hours != hours.quantize(Decimal("0.1")):
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(f"学时“{cell('学时')}”无效：应为大于 0、不超过 {MAX_HOURS} 的数，最多一位小数。")
-        stage_cell, subject_cell = cell("学段"), cell("学科")
+            problems.append(f"学时“{hours_cell}”无效：应为大于 0、不超过 {MAX_HOURS} 的数，最多一位小数。")
+        stage_cell, subject_cell = cell["学段"], cell["学科"]
         all_stages = stage_cell == ALL_STAGES
         stage_ids: list[int] = []
         if not all_stages:
@@ -124,7 +110,7 @@ def courses_check(data: bytes, filename: str) -> CoursePlan:
                     subject_ids.append(subjects[name])
                 else:
                     problems.append(f"学科“{name}”不在学科表中。")
-        speaker = cell("主讲人")
+        speaker = cell["主讲人"]
         if len(speaker) > 100:
             problems.append("主讲人不能超过 100 个字。")
         if problems:
@@ -146,7 +132,7 @@ def courses_check(data: bytes, filename: str) -> CoursePlan:
             )
         )
     if plan.total == 0:
-        raise ValidationFailed("文件只有表头，没有数据行。", code="empty_file")
+        raise no_data_rows()
     return plan
 
 

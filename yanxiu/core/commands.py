@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yanxiu.core.errors import ApplicationError
+from yanxiu.core.errors import ApplicationError, ValidationFailed
+
+
+def read_input_file(path: Path) -> bytes:
+    """The bytes of a file named on the command line, or a Chinese error naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", code="file_unreadable") from None
 
 
 class OperatorCommand(BaseCommand):

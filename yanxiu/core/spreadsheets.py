@@ -48,6 +48,50 @@ def read_rows(data: bytes, filename: str) -> Iterator[list[str]]:
     yield from _read_csv(data)
 
 
+class TableRow(dict[str, str]):
+    """One data row by header name (stripped; a missing cell is ""), with its line in the file."""
+
+    line: int
+
+
+def read_table(data: bytes, filename: str, *, headers: Sequence[str], required: Sequence[str]) -> Iterator[TableRow]:
+    """The data rows of a file whose first row names its columns.
+
+    The header is checked at once (empty file, missing or repeated columns: a ValidationFailed
+    in Chinese); blank rows are skipped. Columns not in `headers` are ignored.
+    """
+    rows = read_rows(data, filename)
+    first = next(rows, None)
+    if first is None or not any(first):
+        raise ValidationFailed("文件是空的。", code="empty_file")
+    header = [h.strip() for h in first]
+    missing = [h for h in required if h not in header]
+    if missing:
+        raise ValidationFailed(
+            f"表头缺少：{'、'.join(missing)}。第一行应为：{'、'.join(headers)}。", code="bad_headers"
+        )
+    repeated = [h for h in headers if header.count(h) > 1]
+    if repeated:
+        raise ValidationFailed(f"表头重复：{'、'.join(repeated)}。", code="bad_headers")
+    position = {name: header.index(name) for name in headers if name in header}
+
+    def data_rows() -> Iterator[TableRow]:
+        for line, cells in enumerate(rows, start=2):
+            if not any(cells):
+                continue
+            row = TableRow({name: (cells[i] if i < len(cells) else "") for name, i in position.items()})
+            for name in headers:
+                row.setdefault(name, "")
+            row.line = line
+            yield row
+
+    return data_rows()
+
+
+def no_data_rows() -> ValidationFailed:
+    return ValidationFailed("文件只有表头，没有数据行。", code="empty_file")
+
+
 def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     from python_calamine import CalamineWorkbook
 

@@ -24,7 +24,7 @@ from yanxiu.core.audit import audit_record, audit_record_many
 from yanxiu.core.bulk import bulk_insert
 from yanxiu.core.errors import ValidationFailed
 from yanxiu.core.models import AuditEvent
-from yanxiu.core.spreadsheets import read_rows, write_xlsx
+from yanxiu.core.spreadsheets import no_data_rows, read_table, write_xlsx
 from yanxiu.org import validators
 from yanxiu.org.models import (
     EMPLOYMENT_STATUS_ZH,
@@ -183,40 +183,22 @@ def roster_check(
         raise ValidationFailed(
             f"文件太大（上限 {settings.ROSTER_MAX_UPLOAD_BYTES // (1024 * 1024)} MB）。", code="file_too_large"
         )
-    rows = read_rows(data, filename)
-    header = next(rows, None)
-    if header is None or not any(header):
-        raise ValidationFailed("文件是空的。", code="empty_file")
-    header = [h.strip() for h in header]
-    missing = [h for h in REQUIRED_HEADERS if h not in header]
-    if missing:
-        raise ValidationFailed(
-            f"表头缺少：{'、'.join(missing)}。第一行应为：{'、'.join(HEADERS)}。", code="bad_headers"
-        )
-    duplicated = [h for h, n in Counter(h for h in header if h).items() if n > 1]
-    if duplicated:
-        raise ValidationFailed(f"表头重复：{'、'.join(duplicated)}。", code="bad_headers")
-    position = {name: header.index(name) for name in HEADERS if name in header}
+    rows = read_table(data, filename, headers=HEADERS, required=REQUIRED_HEADERS)
     lookups = _Lookups(scope)
     plan = RosterPlan()
     seen_numbers: dict[str, int] = {}
     seen_mobiles: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
 
-    for line, cells in enumerate(rows, start=2):
-        if not any(cells):
-            continue
+    for cell in rows:
+        line = cell.line
         plan.total += 1
         if plan.total > settings.ROSTER_MAX_ROWS:
             raise ValidationFailed(f"文件超过 {settings.ROSTER_MAX_ROWS} 行，请分批导入。", code="too_many_rows")
         if progress and plan.total % PROGRESS_EVERY == 0:
             progress(plan.total)
 
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = position.get(name)
-            return cells[index].strip() if index is not None and index < len(cells) else ""
-
-        teacher_no = cell("教师编号")
+        teacher_no = cell["教师编号"]
         problems: list[str] = []
         if not teacher_no:
             problems.append("教师编号不能为空。")
@@ -226,12 +208,12 @@ def roster_check(
             problems.append(f"教师编号与第 {seen_numbers[teacher_no]} 行重复。")
         else:
             seen_numbers[teacher_no] = line
-        real_name = cell("姓名")
+        real_name = cell["姓名"]
         if not real_name:
             problems.append("姓名不能为空。")
         elif len(real_name) > 64:
             problems.append("姓名不能超过 64 个字。")
-        mobile = cell("手机号") or None
+        mobile = cell["手机号"] or None
         if mobile:
             if error := validators.mobile_error(mobile):
                 problems.append(error)
@@ -241,7 +223,7 @@ def roster_check(
                 problems.append("手机号已被其他账号使用。")
             else:
                 seen_mobiles[mobile] = line
-        id_number = validators.normalise_id_number(cell("身份证号")) or None
+        id_number = validators.normalise_id_number(cell["身份证号"]) or None
         if id_number:
             if error := validators.id_number_error(id_number):
                 problems.append(error)
@@ -252,7 +234,7 @@ def roster_check(
             else:
                 seen_ids[id_number] = line
         region: Region | None = None
-        region_cell = cell("区域")
+        region_cell = cell["区域"]
         if not region_cell:
             problems.append("区域不能为空。")
         else:
@@ -261,12 +243,12 @@ def roster_check(
                 problems.append(found)
             elif not lookups.region_in_scope(found.code) and not (
                 # A school admin imports into their own school, named with its district.
-                (found.code, cell("学校")) in lookups.schools and lookups.schools[(found.code, cell("学校"))][1]
+                (found.code, cell["学校"]) in lookups.schools and lookups.schools[(found.code, cell["学校"])][1]
             ):
                 problems.append(f"区域“{found.name}”不在您的管辖范围内。")
             else:
                 region = found
-        school_name = cell("学校")
+        school_name = cell["学校"]
         school_id: int | None = None
         if not school_name:
             problems.append("学校不能为空。")
@@ -282,15 +264,15 @@ def roster_check(
                 problems.append(f"{region.name}没有名为“{school_name}”的学校，学校管理员不能新建学校。")
             elif len(school_name) > 100:
                 problems.append("学校名称不能超过 100 个字。")
-        stage_name = cell("学段")
+        stage_name = cell["学段"]
         stage_id = lookups.stages.get(stage_name) if stage_name else None
         if stage_name and stage_id is None:
             problems.append(f"学段“{stage_name}”无效，可填：{'、'.join(lookups.stages)}。")
-        subject_name = cell("学科")
+        subject_name = cell["学科"]
         subject_id = lookups.subjects.get(subject_name) if subject_name else None
         if subject_name and subject_id is None:
             problems.append(f"学科“{subject_name}”不在学科表中。")
-        status_cell = cell("在职状态")
+        status_cell = cell["在职状态"]
         status = STATUS_BY_LABEL.get(status_cell) if status_cell else EmploymentStatus.ACTIVE
         if status is None:
             problems.append(f"在职状态“{status_cell}”无效，可填：在职、休假、调离、退休、离职。")
@@ -327,7 +309,7 @@ def roster_check(
             row.change = "unchanged" if current == wanted else "changed"
         plan.rows.append(row)
     if plan.total == 0:
-        raise ValidationFailed("文件只有表头，没有数据行。", code="empty_file")
+        raise no_data_rows()
     return plan
 
 

@@ -16,7 +16,7 @@ from yanxiu.accounts.models import User
 from yanxiu.catalog.models import CATEGORY_BY_LABEL_ZH, Course, CourseCategory
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import ValidationFailed
-from yanxiu.core.spreadsheets import read_rows
+from yanxiu.core.spreadsheets import no_data_rows, read_table
 from yanxiu.org.models import Region, Teacher
 from yanxiu.training.models import (
     DEFAULT_PASS_RULE,
@@ -193,16 +193,7 @@ def enrolment_choose(*, acting_user: User, offering: Offering, request: HttpRequ
 def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run: bool = False) -> dict[str, Any]:
     """`yanxiu import-enrolments`: rows of 项目, 期次, 教师编号, 课程编号 become enrolments
     (source: assigned). Re-importing the same file creates nothing; bad rows are reported."""
-    rows = read_rows(data, filename)
-    header = next(rows, None)
-    if header is None or not any(header):
-        raise ValidationFailed("文件是空的。", code="empty_file")
-    missing = [h for h in ENROLMENT_HEADERS if h not in header]
-    if missing:
-        raise ValidationFailed(
-            f"表头缺少：{'、'.join(missing)}。第一行应为：{'、'.join(ENROLMENT_HEADERS)}。", code="bad_headers"
-        )
-    position = {name: header.index(name) for name in ENROLMENT_HEADERS}
+    rows = read_table(data, filename, headers=ENROLMENT_HEADERS, required=ENROLMENT_HEADERS)
     projects = {p.code: p for p in Project.objects.all()} | {p.name: p for p in Project.objects.all()}
     periods = {(p.project_id, p.code): p for p in Period.objects.all()}
     courses = dict(Course.objects.values_list("code", "id"))
@@ -211,11 +202,9 @@ def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run
     errors: list[tuple[int, str]] = []
     seen: set[tuple[int, int, int]] = set()
     total = 0
-    for line, cells in enumerate(rows, start=2):
-        if not any(cells):
-            continue
+    for values in rows:
+        line = values.line
         total += 1
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in position.items()}
         problems = []
         project = projects.get(values["项目"])
         if project is None:
@@ -239,7 +228,7 @@ def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run
         seen.add(key)
         wanted.append((teacher_id, course_id, period))
     if total == 0:
-        raise ValidationFailed("文件只有表头，没有数据行。", code="empty_file")
+        raise no_data_rows()
     counts: Counter[str] = Counter()
     if not dry_run and wanted:
         with transaction.atomic():

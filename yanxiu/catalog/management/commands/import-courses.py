@@ -6,8 +6,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from yanxiu.catalog import course_import
-from yanxiu.core.commands import OperatorCommand
-from yanxiu.core.errors import ValidationFailed
+from yanxiu.core.commands import OperatorCommand, read_input_file
 
 
 class Command(OperatorCommand):
@@ -22,10 +21,7 @@ class Command(OperatorCommand):
 
     def run(self, **options: Any) -> dict[str, Any]:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", code="file_unreadable") from None
+        data = read_input_file(path)
         plan = course_import.courses_check(data, path.name)
         for line, code, message in plan.errors:
             self.stderr.write(f"第 {line} 行（{code or '无课程编号'}）：{message}")

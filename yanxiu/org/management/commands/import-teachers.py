@@ -5,8 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from yanxiu.core.commands import OperatorCommand
-from yanxiu.core.errors import ValidationFailed
+from yanxiu.core.commands import OperatorCommand, read_input_file
 from yanxiu.org import roster
 from yanxiu.org.permissions import AdminScope
 
@@ -24,10 +23,7 @@ class Command(OperatorCommand):
 
     def run(self, **options: Any) -> dict[str, Any]:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", code="file_unreadable") from None
+        data = read_input_file(path)
         # An operator at the console acts for the whole platform.
         scope = AdminScope(everything=True, personal_everything=True)
         plan = roster.roster_check(data, path.name, scope=scope, create_schools=options["create_schools"])

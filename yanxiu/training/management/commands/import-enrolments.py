@@ -5,8 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from yanxiu.core.commands import OperatorCommand
-from yanxiu.core.errors import ValidationFailed
+from yanxiu.core.commands import OperatorCommand, read_input_file
 from yanxiu.training.actions import ENROLMENT_HEADERS, enrolments_import
 
 
@@ -19,10 +18,7 @@ class Command(OperatorCommand):
 
     def run(self, **options: Any) -> dict[str, Any]:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", code="file_unreadable") from None
+        data = read_input_file(path)
         summary = enrolments_import(data, path.name, actor=None, dry_run=options["dry_run"])
         for line, message in summary.pop("error_rows"):
             self.stderr.write(f"第 {line} 行：{message}")
