@@ -126,7 +126,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yanxiu.sqlite3'}")
-# Persistent connections stay off by default: under ASGI each request may run in another thread.
+# Persistent connections stay off by default: granian's WSGI workers run requests on many threads,
+# each of which would keep its own connection.
 # On PostgreSQL, DB_POOL=1 uses psycopg's connection pool instead (docs/operations.md).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", False):
