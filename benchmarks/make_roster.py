@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook
 
 # validators is plain Python; roster.py needs Django set up, so its HEADERS are read from the source.
-from yanxiu.org.validators import id_number_check_char  # noqa: E402
+from yanxiu.org.validators import id_number_check_char
 
 ROSTER_SOURCE = Path(__file__).resolve().parent.parent / "yanxiu" / "org" / "roster.py"
 
@@ -61,15 +61,24 @@ REGIONS = {
 }
 # Relative weights of the regions other than BIG_DISTRICT (invented; 局属学校 are few).
 OTHER_WEIGHTS = {
-    "440103": 7, "440104": 9, "440106": 14, "440111": 16, "440112": 9, "440113": 16,
-    "440114": 9, "440115": 6, "440117": 5, "440118": 10, "440100": 3,
+    "440103": 7,
+    "440104": 9,
+    "440106": 14,
+    "440111": 16,
+    "440112": 9,
+    "440113": 16,
+    "440114": 9,
+    "440115": 6,
+    "440117": 5,
+    "440118": 10,
+    "440100": 3,
 }
-SURNAMES = (
-    "陈李张黄王林刘吴杨何郑梁谢罗周徐朱郭冯邓曾彭苏卢蔡许叶钟赖潘江胡邱余温方谭廖莫关"
-)
+SURNAMES = "陈李张黄王林刘吴杨何郑梁谢罗周徐朱郭冯邓曾彭苏卢蔡许叶钟赖潘江胡邱余温方谭廖莫关"
 # Cumulative-ish weights: 陈, 李, 张, 黄 are much more common in Guangzhou.
+# fmt: off
 SURNAME_WEIGHTS = [12, 8, 6, 9, 6, 5, 6, 4, 4, 3, 3, 4, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
                    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+# fmt: on
 GIVEN = "明华丽敏静伟芳娜秀英勇军杰涛超霞平刚桂琳雪梅子涵欣怡思远嘉宇晓文志诗雨佳琪俊浩海燕婷慧建国红玉兰"
 # (school kind suffix, 学段 name, share of schools, subjects taught there)
 SCHOOL_KINDS = [
@@ -139,13 +148,23 @@ def generate(out: Path, teachers: int, n_schools: int, seed: int) -> dict[str, i
                 if id_number not in used_ids:
                     used_ids.add(id_number)
                     break
-            sheet.append([
-                f"T{numbers[index]:08d}", name, f"199{mobiles[index]:08d}", id_number, code, school_name, stage,
-                rng.choice(subjects_by_stage[stage]), "在职",
-            ])
+            sheet.append(
+                [
+                    f"T{numbers[index]:08d}",
+                    name,
+                    f"199{mobiles[index]:08d}",
+                    id_number,
+                    code,
+                    school_name,
+                    stage,
+                    rng.choice(subjects_by_stage[stage]),
+                    "在职",
+                ]
+            )
             index += 1
     workbook.save(out)
-    return {"teachers": teachers, "schools": sum(len(s) for s in schools.values()), **{f"region_{k}": v for k, v in counts.items()}}
+    info = {"teachers": teachers, "schools": sum(len(s) for s in schools.values())}
+    return info | {f"region_{k}": v for k, v in counts.items()}
 
 
 def main() -> None:
@@ -157,9 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     info = generate(args.out, args.teachers, args.schools, args.seed)
-    info["seconds"] = round(time.perf_counter() - started, 1)
-    info["bytes"] = args.out.stat().st_size
-    print(info)
+    print(info | {"seconds": round(time.perf_counter() - started, 1), "bytes": args.out.stat().st_size})
 
 
 if __name__ == "__main__":

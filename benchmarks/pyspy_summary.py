@@ -53,7 +53,8 @@ def main() -> None:
         own[project[-1] if project else "(outside project code)"] += count
     if not total:
         raise SystemExit("no samples")
-    for title, table in (("inclusive", inclusive), ("self (leaf frame)", leaves), (f"innermost {args.match} frame", own)):
+    tables = (("inclusive", inclusive), ("self (leaf frame)", leaves), (f"innermost {args.match} frame", own))
+    for title, table in tables:
         print(f"\n== {title}: {total} samples ==")
         for frame, count in table.most_common(args.top):
             print(f"{100 * count / total:6.1f}%  {frame}")
