@@ -18,6 +18,7 @@ from yanxiu.accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from yanxiu.accounts.models import ApiToken, User
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yanxiu.core.masking import redact_identifier
 from yanxiu.core.request_context import client_ip
 
 LOCKED_MESSAGE = "登录失败次数过多，账号或当前网络已被锁定 {minutes} 分钟，请稍后再试。"
@@ -33,15 +34,17 @@ def _check_credentials(*, request: HttpRequest, username: str, password: str, vi
     """Lockout first, then the password; a failure is counted and audited, a success clears the
     username's failures. Shared by the sign-in page and the API's token endpoint."""
     ip = client_ip(request)
-    detail = {"username": username, "via": via}
+    # Who tried, as typed, but with a mobile masked: the audit log is kept for good.
+    typed = redact_identifier(username)
+    detail = {"username": typed, "via": via}
     if lockout.is_locked(username=username, ip=ip):
-        audit_record(action="login.locked", request=request, actor_label=username, detail=detail)
+        audit_record(action="login.locked", request=request, actor_label=typed, detail=detail)
         raise LoginLocked(LOCKED_MESSAGE.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
     user = authenticate(request, username=username, password=password)
     if user is None:
         with transaction.atomic():
             lockout.failure_record(username=username, ip=ip)
-            audit_record(action="login.failed", request=request, actor_label=username, detail=detail)
+            audit_record(action="login.failed", request=request, actor_label=typed, detail=detail)
         raise ValidationFailed(BAD_CREDENTIALS_MESSAGE, code="bad_credentials")
     assert isinstance(user, User)
     lockout.failures_clear(username=username)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def mask_mobile(mobile: str | None) -> str:
     """13812345678 -> 138****5678."""
@@ -10,6 +12,16 @@ def mask_mobile(mobile: str | None) -> str:
     if len(mobile) < 7:
         return "*" * len(mobile)
     return f"{mobile[:3]}{'*' * (len(mobile) - 7)}{mobile[-4:]}"
+
+
+def redact_identifier(value: str) -> str:
+    """What a person typed, safe for a permanent log: a mobile or ID number is masked."""
+    compact = value.strip()
+    if re.fullmatch(r"1\d{10}", compact):
+        return mask_mobile(compact)
+    if re.fullmatch(r"\d{15}|\d{17}[\dXx]", compact):
+        return mask_id_number(compact)
+    return value
 
 
 def mask_id_number(number: str | None) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from yanxiu.accounts.models import User
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from yanxiu.core.masking import redact_identifier
 from yanxiu.core.spreadsheets import write_xlsx
 from yanxiu.org import permissions, roster, selectors, validators
 from yanxiu.org.models import (
@@ -240,7 +241,13 @@ def teacher_roster_export(
         action="roster.exported",
         actor=acting_user,
         request=request,
-        detail={"filters": {k: v for k, v in dataclasses.asdict(filters).items() if v}},
+        detail={
+            "filters": {
+                k: redact_identifier(v) if isinstance(v, str) else v
+                for k, v in dataclasses.asdict(filters).items()
+                if v
+            }
+        },
     )
     return handle
 
@@ -284,9 +291,12 @@ def role_assign(
     if acting_user is not None:
         scope = permissions.admin_scope(acting_user)
         if not scope.everything:
-            # Administrators hand out roles only inside their own scope, and never system admin.
-            if role == Role.SYSTEM_ADMIN or (region is None and school is None):
+            # Administrators hand out roles only inside their own scope, never to themselves, never
+            # system admin, and never a right to personal data they do not hold there themselves.
+            if role == Role.SYSTEM_ADMIN or (region is None and school is None) or user.pk == acting_user.pk:
                 raise PermissionDenied()
+            if sees_personal_data and not _holds_personal_right(scope, region=region, school=school):
+                raise PermissionDenied("您自己没有查看该范围完整个人信息的权限，不能授予他人。")
             if region is not None:
                 if not any(region.code.startswith(p) for p in scope.region_prefixes):
                     raise PermissionDenied()
@@ -319,6 +329,16 @@ def role_assign(
                 actor_label="" if acting_user else "system",
             )
     return assignment
+
+
+def _holds_personal_right(scope: permissions.AdminScope, *, region: Region | None, school: School | None) -> bool:
+    if scope.personal_everything:
+        return True
+    if school is not None:
+        return school.pk in scope.personal_school_ids or any(
+            school.region_id.startswith(p) for p in scope.personal_prefixes
+        )
+    return region is not None and any(region.code.startswith(p) for p in scope.personal_prefixes)
 
 
 def role_revoke(*, acting_user: User, assignment: RoleAssignment, request: HttpRequest | None = None) -> None:

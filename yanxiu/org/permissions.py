@@ -36,6 +36,10 @@ class AdminScope:
     personal_school_ids: tuple[int, ...] = ()
 
     @property
+    def has_personal_right(self) -> bool:
+        return self.personal_everything or bool(self.personal_prefixes or self.personal_school_ids)
+
+    @property
     def is_empty(self) -> bool:
         return not (self.everything or self.region_prefixes or self.school_ids)
 

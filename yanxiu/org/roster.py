@@ -204,10 +204,11 @@ def roster_check(
             problems.append("教师编号不能为空。")
         elif error := validators.teacher_no_error(teacher_no):
             problems.append(error)
-        elif teacher_no in seen_numbers:
-            problems.append(f"教师编号与第 {seen_numbers[teacher_no]} 行重复。")
+        elif teacher_no.lower() in seen_numbers:
+            # Login names are unique whatever their case, so T001 and t001 are the same account.
+            problems.append(f"教师编号与第 {seen_numbers[teacher_no.lower()]} 行重复。")
         else:
-            seen_numbers[teacher_no] = line
+            seen_numbers[teacher_no.lower()] = line
         real_name = cell["姓名"]
         if not real_name:
             problems.append("姓名不能为空。")

@@ -13,11 +13,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from yanxiu.accounts.models import User
-from yanxiu.catalog.models import CATEGORY_BY_LABEL_ZH, Course, CourseCategory
+from yanxiu.catalog.models import CATEGORY_BY_LABEL_ZH, Course, CourseCategory, CourseStatus
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import ValidationFailed
 from yanxiu.core.spreadsheets import no_data_rows, read_table
-from yanxiu.org.models import Region, Teacher
+from yanxiu.org.models import EmploymentStatus, Region, Teacher
 from yanxiu.training.models import (
     DEFAULT_PASS_RULE,
     Enrolment,
@@ -167,6 +167,10 @@ def enrolment_choose(*, acting_user: User, offering: Offering, request: HttpRequ
     teacher = Teacher.objects.filter(user=acting_user).first()
     if teacher is None:
         raise ValidationFailed("只有教师可以选课。", code="not_a_teacher")
+    if teacher.status != EmploymentStatus.ACTIVE:
+        raise ValidationFailed("只有在职教师可以选课。", code="not_active")
+    if offering.course.status != CourseStatus.PUBLISHED:
+        raise ValidationFailed("该课程尚未发布或已停用，不能选课。", code="course_unavailable")
     period = offering.period
     now = timezone.now()
     if not (period.selection_opens_at and period.selection_closes_at) or not (

@@ -201,3 +201,11 @@ def test_cached_page_is_per_language_and_skipped_when_it_could_differ(teacher) -
     sign_in(client, "GZ123456")
     client.post("/accounts/logout/")
     assert "您已安全退出" in client.get(LOGIN).content.decode()
+
+
+def test_a_mobile_typed_at_sign_in_is_masked_in_the_audit_log(teacher) -> None:
+    sign_in(Client(), "13800000001", "wrong")
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.actor_label == "138****0001"
+    assert event.detail["username"] == "138****0001"
+    assert "13800000001" not in str(event.detail)

@@ -83,3 +83,24 @@ def test_school_create_validates(regions) -> None:
     assert not School.objects.exists()
     school = actions.school_create(acting_user=admin, name=" 好学校 ", region=region("440105"))
     assert school.name == "好学校"
+
+
+def test_admins_cannot_grant_a_personal_data_right_they_lack_nor_roles_to_themselves(regions) -> None:
+    admin = district_admin("440105")
+    colleague = UserFactory()
+    with pytest.raises(PermissionDenied):
+        actions.role_assign(
+            acting_user=admin,
+            user=colleague,
+            role=Role.DISTRICT_ADMIN,
+            region=region("440105"),
+            sees_personal_data=True,
+        )
+    with pytest.raises(PermissionDenied):
+        actions.role_assign(acting_user=admin, user=admin, role=Role.TUTOR, region=region("440105"))
+    assert not RoleAssignment.objects.filter(user=colleague).exists()
+    trusted = district_admin("440105", sees_personal_data=True)
+    actions.role_assign(
+        acting_user=trusted, user=colleague, role=Role.DISTRICT_ADMIN, region=region("440105"), sees_personal_data=True
+    )
+    assert RoleAssignment.objects.get(user=colleague).sees_personal_data

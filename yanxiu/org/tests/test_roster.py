@@ -291,3 +291,10 @@ def test_conflict_at_apply_time_writes_nothing(schools) -> None:
         roster.roster_apply(plan, actor=None, import_label="test")
     assert caught.value.code == "import_conflict"
     assert not Teacher.objects.filter(teacher_no__in=["Y001", "Y002"]).exists()
+
+
+def test_teacher_numbers_differing_only_in_case_are_one_account(schools) -> None:
+    plan = check(csv_bytes([row("T9001"), row("t9001", name="另一人")]))
+    assert [(e.line, e.message) for e in plan.errors] == [(3, "教师编号与第 2 行重复。")]
+    _, summary = import_file(csv_bytes([row("T9001"), row("t9001", name="另一人")]))
+    assert summary["created"] == 1

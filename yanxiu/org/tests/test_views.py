@@ -94,9 +94,21 @@ def test_filters_cannot_widen_scope(world, client_for) -> None:
 
 def test_search_by_name_number_and_mobile(world, client_for) -> None:
     client = client_for(district_admin("440105"))
-    for q in ("海珠老师", "H00", "13812345678"):
+    for q in ("海珠老师", "H00"):
         html = client.get(reverse("org:teacher_list"), {"q": q}).content.decode()
         assert "共 1 位教师" in html, q
+    # Without the right to see mobiles, an exact mobile would reveal the masked digits: no match.
+    assert "共 0 位教师" in client.get(reverse("org:teacher_list"), {"q": "13812345678"}).content.decode()
+    trusted = client_for(district_admin("440105", sees_personal_data=True))
+    assert "共 1 位教师" in trusted.get(reverse("org:teacher_list"), {"q": "13812345678"}).content.decode()
+
+
+def test_export_audit_never_holds_a_full_mobile(world, client_for) -> None:
+    client_for(district_admin("440105", sees_personal_data=True)).get(
+        reverse("org:teacher_export"), {"q": "13812345678"}
+    )
+    event = AuditEvent.objects.get(action="roster.exported")
+    assert event.detail == {"filters": {"q": "138****5678"}}
 
 
 def test_htmx_search_returns_the_table_only(world, client_for) -> None:

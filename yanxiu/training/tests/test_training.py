@@ -221,3 +221,16 @@ def test_double_click_makes_one_enrolment(regions) -> None:
         thread.join()
     assert errors == []
     assert Enrolment.objects.filter(teacher=teacher, offering=offering).count() == 1
+
+
+def test_only_active_teachers_choose_published_courses(open_period) -> None:
+    from yanxiu.catalog.models import CourseStatus
+
+    retired = TeacherFactory(status="retired")
+    draft = actions.offering_ensure(period=open_period, course=CourseFactory(status=CourseStatus.DRAFT))[0]
+    published = actions.offering_ensure(period=open_period, course=CourseFactory())[0]
+    with pytest.raises(ValidationFailed, match="只有在职教师可以选课"):
+        actions.enrolment_choose(acting_user=retired.user, offering=published)
+    with pytest.raises(ValidationFailed, match="尚未发布或已停用"):
+        actions.enrolment_choose(acting_user=TeacherFactory().user, offering=draft)
+    assert not Enrolment.objects.exists()
