@@ -40,7 +40,6 @@ CATEGORY_BY_LABEL_ZH: dict[str, str] = {
     "任意选修": CourseCategory.ELECTIVE,
     "公需课": CourseCategory.PUBLIC_REQUIRED,
 }
-CATEGORY_LABELS_ZH = {value: label for label, value in CATEGORY_BY_LABEL_ZH.items()}
 
 
 class CourseStatus(models.TextChoices):

@@ -17,7 +17,3 @@ class AuthedRequest(HttpRequest):
 
     user: User
     htmx: HtmxDetails
-
-
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails

@@ -198,7 +198,8 @@ def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run
     """`yanxiu import-enrolments`: rows of 项目, 期次, 教师编号, 课程编号 become enrolments
     (source: assigned). Re-importing the same file creates nothing; bad rows are reported."""
     rows = read_table(data, filename, headers=ENROLMENT_HEADERS, required=ENROLMENT_HEADERS)
-    projects = {p.code: p for p in Project.objects.all()} | {p.name: p for p in Project.objects.all()}
+    all_projects = list(Project.objects.all())
+    projects = {p.code: p for p in all_projects} | {p.name: p for p in all_projects}
     periods = {(p.project_id, p.code): p for p in Period.objects.all()}
     courses = dict(Course.objects.values_list("code", "id"))
     teachers = dict(Teacher.objects.values_list("teacher_no", "id"))
