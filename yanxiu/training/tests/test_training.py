@@ -234,3 +234,19 @@ def test_only_active_teachers_choose_published_courses(open_period) -> None:
     with pytest.raises(ValidationFailed, match="尚未发布或已停用"):
         actions.enrolment_choose(acting_user=TeacherFactory().user, offering=draft)
     assert not Enrolment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文件是空的"),
+        ("项目,期次\nNLTS,1602\n".encode(), "表头缺少：教师编号、课程编号"),
+        ("项目,期次,教师编号,课程编号\n".encode(), "只有表头"),
+    ],
+)
+def test_bad_enrolment_files_write_nothing(project, tmp_path: Path, content, message) -> None:
+    path = tmp_path / "enrol.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        run("import-enrolments", str(path))
+    assert not Enrolment.objects.exists() and not Offering.objects.exists()
