@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "yanxiu.org",
     "yanxiu.catalog",
     "yanxiu.training",
+    "yanxiu.learning",
     "yanxiu.workbench",
     "yanxiu.api",
 ]

@@ -105,6 +105,26 @@ class ActivityKind(models.TextChoices):
     DOCUMENT = "document", _("文档")
     PAGE = "page", _("图文页面")
     LINK = "link", _("外部链接")
+    # Completed by their own apps (assignments: passed by a tutor; discussions: a post); the
+    # tutoring issue builds them. The catalog and the pass rule already know them.
+    ASSIGNMENT = "assignment", _("作业")
+    DISCUSSION = "discussion", _("研讨")
+
+
+# Kinds an author uploads media for; a video or micro-lesson is transcoded to HLS.
+PLAYABLE_KINDS = frozenset({ActivityKind.VIDEO, ActivityKind.MICRO_LESSON})
+
+
+class MediaStatus(models.TextChoices):
+    NONE = "none", _("无")
+    PENDING = "pending", _("等待处理")
+    PROCESSING = "processing", _("正在处理")
+    READY = "ready", _("可用")
+    FAILED = "failed", _("处理失败")
+
+
+def activity_upload_path(instance: Activity, filename: str) -> str:
+    return f"uploads/{instance.course_id}/{filename}"
 
 
 class Activity(TimeStampedModel):
@@ -123,6 +143,14 @@ class Activity(TimeStampedModel):
     body_html = models.TextField("正文（已净化）", blank=True)
     url = models.URLField("链接", blank=True)
     duration_seconds = models.PositiveIntegerField("时长（秒）", null=True, blank=True)
+    # Media: the author's upload as received, and what the browser is given once processed
+    # (an HLS playlist for videos, a PDF or image for documents).
+    media_file = models.FileField("上传文件", upload_to=activity_upload_path, blank=True, max_length=255)
+    media_status = models.CharField("处理状态", max_length=12, choices=MediaStatus.choices, default=MediaStatus.NONE)
+    media_progress = models.PositiveSmallIntegerField("处理进度（%）", default=0)
+    media_error = models.CharField("处理错误", max_length=500, blank=True)
+    hls_playlist = models.CharField("HLS 播放列表", max_length=255, blank=True)  # relative to MEDIA_ROOT
+    viewer_file = models.FileField("浏览文件", upload_to="viewer/", blank=True, max_length=255)
 
     class Meta:
         verbose_name = "学习活动"
@@ -132,3 +160,24 @@ class Activity(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Checkpoint(TimeStampedModel):
+    """A question inside a video, answered to complete it (instead of "are you still there" pop-ups,
+    which seed 001 forbids as a burden on teachers)."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name="学习活动", on_delete=models.CASCADE, related_name="checkpoints"
+    )
+    at_seconds = models.PositiveIntegerField("出现时间（秒）")
+    question = models.CharField("问题", max_length=500)
+    choices = models.JSONField("选项", default=list)  # list of strings
+    answer = models.PositiveSmallIntegerField("正确选项序号")  # index into choices
+
+    class Meta:
+        verbose_name = "视频内问题"
+        verbose_name_plural = "视频内问题"
+        ordering = ["activity_id", "at_seconds", "id"]
+
+    def __str__(self) -> str:
+        return self.question

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -133,6 +134,19 @@ class Enrolment(TimeStampedModel):
     started_at = models.DateTimeField("开始学习", null=True, blank=True)
     passed_at = models.DateTimeField("通过时间", null=True, blank=True)
     hours_earned = models.DecimalField("获得学时", max_digits=5, decimal_places=1, null=True, blank=True)
+    # Progress towards the pass rule in percent, kept with the enrolment so 学习中心 reads one row.
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    # Continue where I left off.
+    last_activity = models.ForeignKey(
+        "catalog.Activity", verbose_name="上次学习", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_learned_at = models.DateTimeField("上次学习时间", null=True, blank=True)
+    # A retake (重修, seed 004 figure 8) reopens a failed course with its own dates.
+    retake_of = models.ForeignKey(
+        "self", verbose_name="重修自", null=True, blank=True, on_delete=models.PROTECT, related_name="retakes"
+    )
+    opens_on = models.DateField("开放日期", null=True, blank=True)  # default: the period's dates
+    closes_on = models.DateField("关闭日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "选课"
@@ -144,3 +158,11 @@ class Enrolment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.teacher} → {self.offering}"
+
+    @property
+    def open_from(self) -> dt.date:
+        return self.opens_on or self.offering.period.starts_on
+
+    @property
+    def open_until(self) -> dt.date:
+        return self.closes_on or self.offering.period.ends_on
