@@ -231,6 +231,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end packages come from npm at set-up (package.json) and are served from here.
 STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/hls", NODE_MODULES / "hls.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
