@@ -48,6 +48,8 @@ class Period(TimeStampedModel):
     ends_on = models.DateField("结束日期")
     selection_opens_at = models.DateTimeField("选课开始", null=True, blank=True)
     selection_closes_at = models.DateTimeField("选课截止", null=True, blank=True)
+    # Set by period_close: from then on every enrolment of the period is passed or failed.
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "期次"
@@ -60,6 +62,15 @@ class Period(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code}期"
+
+    def selection_open_at(self, moment: dt.datetime) -> bool:
+        """Whether learners may choose and drop courses at `moment`."""
+        return bool(
+            self.closed_at is None
+            and self.selection_opens_at
+            and self.selection_closes_at
+            and self.selection_opens_at <= moment <= self.selection_closes_at
+        )
 
 
 class Offering(TimeStampedModel):

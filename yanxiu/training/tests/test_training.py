@@ -160,9 +160,15 @@ def open_period(project):
 
 def test_choosing_a_course_validates_window_duplicates_and_cap(open_period) -> None:
     teacher = TeacherFactory()
-    big = actions.offering_ensure(period=open_period, course=CourseFactory(credit_hours=Decimal("50")))[0]
-    small = actions.offering_ensure(period=open_period, course=CourseFactory(credit_hours=Decimal("8")))[0]
-    over = actions.offering_ensure(period=open_period, course=CourseFactory(credit_hours=Decimal("10.5")))[0]
+    big = actions.offering_ensure(
+        period=open_period, course=CourseFactory(all_stages=True, all_subjects=True, credit_hours=Decimal("50"))
+    )[0]
+    small = actions.offering_ensure(
+        period=open_period, course=CourseFactory(all_stages=True, all_subjects=True, credit_hours=Decimal("8"))
+    )[0]
+    over = actions.offering_ensure(
+        period=open_period, course=CourseFactory(all_stages=True, all_subjects=True, credit_hours=Decimal("10.5"))
+    )[0]
     first = actions.enrolment_choose(acting_user=teacher.user, offering=big)
     assert actions.enrolment_choose(acting_user=teacher.user, offering=big).pk == first.pk  # no duplicate
     actions.enrolment_choose(acting_user=teacher.user, offering=small)
@@ -175,14 +181,16 @@ def test_choosing_a_course_validates_window_duplicates_and_cap(open_period) -> N
     with pytest.raises(ValidationFailed, match="不在选课时间内"):
         actions.enrolment_choose(
             acting_user=teacher.user,
-            offering=actions.offering_ensure(period=small.period, course=CourseFactory(credit_hours=Decimal("1")))[0],
+            offering=actions.offering_ensure(
+                period=small.period, course=CourseFactory(all_stages=True, all_subjects=True, credit_hours=Decimal("1"))
+            )[0],
         )
 
 
 def test_only_teachers_choose(open_period) -> None:
     from yanxiu.org.tests.factories import UserFactory
 
-    offering = actions.offering_ensure(period=open_period, course=CourseFactory())[0]
+    offering = actions.offering_ensure(period=open_period, course=CourseFactory(all_stages=True, all_subjects=True))[0]
     with pytest.raises(ValidationFailed, match="只有教师可以选课"):
         actions.enrolment_choose(acting_user=UserFactory(), offering=offering)
 
@@ -203,7 +211,7 @@ def test_double_click_makes_one_enrolment(regions) -> None:
         selection_closes_at=now + timedelta(hours=1),
     )
     teacher = TeacherFactory()
-    offering = actions.offering_ensure(period=period, course=CourseFactory())[0]
+    offering = actions.offering_ensure(period=period, course=CourseFactory(all_stages=True, all_subjects=True))[0]
     errors: list[Exception] = []
 
     def choose() -> None:
@@ -227,8 +235,10 @@ def test_only_active_teachers_choose_published_courses(open_period) -> None:
     from yanxiu.catalog.models import CourseStatus
 
     retired = TeacherFactory(status="retired")
-    draft = actions.offering_ensure(period=open_period, course=CourseFactory(status=CourseStatus.DRAFT))[0]
-    published = actions.offering_ensure(period=open_period, course=CourseFactory())[0]
+    draft = actions.offering_ensure(
+        period=open_period, course=CourseFactory(all_stages=True, all_subjects=True, status=CourseStatus.DRAFT)
+    )[0]
+    published = actions.offering_ensure(period=open_period, course=CourseFactory(all_stages=True, all_subjects=True))[0]
     with pytest.raises(ValidationFailed, match="只有在职教师可以选课"):
         actions.enrolment_choose(acting_user=retired.user, offering=published)
     with pytest.raises(ValidationFailed, match="尚未发布或已停用"):
