@@ -244,6 +244,8 @@ STORAGES = {
         )
     },
 }
+# How often the video player reports what was watched (seconds); queued while offline.
+LEARNING_HEARTBEAT_SECONDS = env_int("LEARNING_HEARTBEAT_SECONDS", 10)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -252,6 +254,19 @@ ROSTER_MAX_UPLOAD_BYTES = env_int("ROSTER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 ROSTER_MAX_ROWS = env_int("ROSTER_MAX_ROWS", 300_000)
 # Above this many rows a roster import runs as a background task with a progress bar.
 ROSTER_BACKGROUND_ROWS = env_int("ROSTER_BACKGROUND_ROWS", 2_000)
+
+# Course media (docs/decisions/0010-media-pipeline.md). Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE
+# stream to temporary files; these limits are checked before anything is kept.
+CATALOG_MAX_VIDEO_BYTES = env_int("CATALOG_MAX_VIDEO_BYTES", 2 * 1024**3)
+CATALOG_MAX_DOCUMENT_BYTES = env_int("CATALOG_MAX_DOCUMENT_BYTES", 100 * 1024**2)
+CATALOG_MAX_COVER_BYTES = env_int("CATALOG_MAX_COVER_BYTES", 5 * 1024**2)
+FFMPEG_BINARY = env_str("FFMPEG_BINARY", "ffmpeg")
+FFPROBE_BINARY = env_str("FFPROBE_BINARY", "ffprobe")
+# Seconds one transcode or document conversion may take before it is reported as failed.
+CATALOG_PROCESS_TIMEOUT = env_int("CATALOG_PROCESS_TIMEOUT", 4 * 3600)
+# Django serves /media/hls/, /media/viewer/ and /media/covers/ itself (make run); behind nginx,
+# which serves them, set SERVE_MEDIA=0.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 # --- Background tasks (docs/decisions/0002-task-backend.md) -----------------------------------
 TASKS = {
@@ -270,6 +285,8 @@ else:
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
+# The platform's IRI in exported xAPI statements: the actors' account homePage, activity ids.
+XAPI_HOMEPAGE = env_str("XAPI_HOMEPAGE", "https://yanxiu.invalid")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

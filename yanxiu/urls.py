@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("yanxiu.workbench.urls")),
     path("accounts/", include("yanxiu.accounts.urls")),
     path("org/", include("yanxiu.org.urls")),
+    path("learn/", include("yanxiu.learning.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("sysadmin/", admin.site.urls),

@@ -30,6 +30,8 @@ def workbench(request: HttpRequest, role: str) -> HttpResponse:
     roles = selectors.user_workbench_roles(request.user)
     if role not in roles:
         raise NotFound("您没有这个角色的工作台。")
+    if role == Role.LEARNER:
+        return redirect("learning:center")  # a learner's workbench is 学习中心
     context: dict[str, Any] = {
         "role": role,
         "role_label": Role(role).label,

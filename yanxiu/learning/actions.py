@@ -1,0 +1,410 @@
+"""Every write about learning: opening activities, playbacks and heartbeats, checkpoint answers,
+completion, and the pass evaluated at once on each completion (seed 004's reformed rule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from yanxiu.accounts.models import User
+from yanxiu.catalog.models import PLAYABLE_KINDS, Activity, ActivityKind, Checkpoint
+from yanxiu.core.audit import audit_record
+from yanxiu.core.errors import Conflict, NotFound, ValidationFailed
+from yanxiu.learning import intervals, statements
+from yanxiu.learning.models import ActivityProgress, Playback, ProgressState
+from yanxiu.learning.pass_rules import PassEvaluation
+from yanxiu.learning.selectors import completed_by_enrolment, course_facts, evaluate_enrolment
+from yanxiu.training.models import Enrolment, EnrolmentStatus, FeeStatus, Period
+
+# A playback older than this stops counting (the learner starts a new one by pressing play).
+PLAYBACK_MAX_AGE = dt.timedelta(hours=12)
+# Seconds of media a playback may be credited beyond its wall time (network and timer jitter).
+CREDIT_SLACK_SECONDS = 5.0
+MAX_BEATS_PER_BATCH = 500
+BEAT_EVENTS = {"tick": None, "play": statements.PLAYED, "pause": statements.PAUSED, "seek": statements.SEEKED}
+DEFAULT_WATCH_RATIO = Decimal("0.9")
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+def enrolment_check_open(enrolment: Enrolment, *, now: dt.datetime | None = None) -> None:
+    """Learning happens only while the course is open for this learner (the period's dates or a
+    retake's own dates) and, where a fee applies, once it is paid."""
+    today = _today(now or timezone.now())
+    if today < enrolment.open_from:
+        raise ValidationFailed(f"本课程 {enrolment.open_from:%Y-%m-%d} 开放，现在还不能学习。", code="not_open")
+    if today > enrolment.open_until:
+        raise ValidationFailed(f"本课程已于 {enrolment.open_until:%Y-%m-%d} 结束，不能再学习。", code="closed")
+    if enrolment.fee_status == FeeStatus.UNPAID:
+        raise ValidationFailed("本课程需缴费后才能学习。", code="unpaid")
+
+
+def watch_ratio_of(activity: Activity) -> Decimal:
+    try:
+        ratio = Decimal(str(activity.completion.get("watch_ratio", DEFAULT_WATCH_RATIO)))
+    except ArithmeticError:
+        return DEFAULT_WATCH_RATIO
+    return ratio if ratio.is_finite() and Decimal(0) < ratio <= 1 else DEFAULT_WATCH_RATIO
+
+
+# --- Evaluation ----------------------------------------------------------------------------------
+def progress_percent(evaluation: PassEvaluation) -> int:
+    if evaluation.passed:
+        return 100
+    units = evaluation.required_needed + evaluation.assignments_required
+    if units == 0:
+        return 0
+    done = min(evaluation.required_done, evaluation.required_needed) + evaluation.assignments_passed
+    return min(99, math.floor(100 * done / units))
+
+
+def _enrolment_touch(enrolment: Enrolment, activity: Activity, now: dt.datetime) -> None:
+    """Mark the enrolment as being learned, and where (continue where I left off)."""
+    fields = {"last_activity_id": activity.pk, "last_learned_at": now}
+    if enrolment.started_at is None:
+        fields["started_at"] = now
+    if enrolment.status == EnrolmentStatus.SELECTED:
+        fields["status"] = EnrolmentStatus.LEARNING
+    Enrolment.objects.filter(pk=enrolment.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(enrolment, name, value)
+
+
+def enrolment_reevaluate(enrolment: Enrolment, *, now: dt.datetime) -> PassEvaluation:
+    """Evaluate the pass rule now and record a new pass (time and hours earned). A pass is not
+    taken back here; only an administrator's recompute after a rule change may do that."""
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().select_related("offering__course").get(pk=enrolment.pk)
+        evaluation = evaluate_enrolment(locked)
+        fields: dict[str, Any] = {"progress": progress_percent(evaluation)}
+        if evaluation.passed and locked.status != EnrolmentStatus.PASSED:
+            fields |= {
+                "status": EnrolmentStatus.PASSED,
+                "passed_at": now,
+                "hours_earned": locked.offering.course.credit_hours,
+                "progress": 100,
+            }
+            statements.record(
+                actor_id=locked.teacher.user_id or 0,
+                verb=statements.PASSED,
+                object_type="course",
+                object_id=locked.offering.course_id,
+                result={"success": True, "hours": str(locked.offering.course.credit_hours)},
+                context={"enrolment": locked.pk, "period": locked.offering.period_id},
+                timestamp=now,
+            )
+        elif locked.status == EnrolmentStatus.PASSED:
+            fields["progress"] = 100
+        Enrolment.objects.filter(pk=locked.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(enrolment, name, value)
+    return evaluation
+
+
+def _complete(progress: ActivityProgress, *, actor_id: int, now: dt.datetime) -> None:
+    progress.state = ProgressState.COMPLETED
+    progress.completed_at = now
+    statements.record(
+        actor_id=actor_id,
+        verb=statements.COMPLETED,
+        object_type="activity",
+        object_id=progress.activity_id,
+        result={"completion": True},
+        context={"enrolment": progress.enrolment_id},
+        timestamp=now,
+    )
+
+
+# --- Opening an activity -------------------------------------------------------------------------
+def activity_open(*, acting_user: User, enrolment: Enrolment, activity: Activity) -> ActivityProgress:
+    """The learner opens an activity. Pages, documents and links are complete once opened; videos
+    complete by watching. Opening a closed course is allowed for review but records nothing."""
+    now = timezone.now()
+    progress, _created = ActivityProgress.objects.get_or_create(enrolment=enrolment, activity=activity)
+    try:
+        enrolment_check_open(enrolment, now=now)
+    except ValidationFailed:
+        return progress
+    completes = activity.kind in {ActivityKind.PAGE, ActivityKind.DOCUMENT, ActivityKind.LINK}
+    with transaction.atomic():
+        progress = ActivityProgress.objects.select_for_update().get(pk=progress.pk)
+        statements.record(
+            actor_id=acting_user.pk,
+            verb=statements.VIEWED,
+            object_type="activity",
+            object_id=activity.pk,
+            timestamp=now,
+        )
+        _enrolment_touch(enrolment, activity, now)
+        newly_completed = completes and progress.state != ProgressState.COMPLETED
+        if newly_completed:
+            _complete(progress, actor_id=acting_user.pk, now=now)
+        elif progress.state == ProgressState.NOT_STARTED:
+            progress.state = ProgressState.IN_PROGRESS
+        progress.save()
+    if newly_completed:
+        enrolment_reevaluate(enrolment, now=now)
+    return progress
+
+
+# --- Playback and heartbeats ---------------------------------------------------------------------
+def playback_start(*, acting_user: User, enrolment: Enrolment, activity: Activity) -> dict[str, Any]:
+    """Start counting a playback; every other playback of this learner stops counting."""
+    if activity.kind not in PLAYABLE_KINDS:
+        raise ValidationFailed("这个学习活动不是视频。", code="not_playable")
+    if not activity.hls_playlist or not activity.duration_seconds:
+        raise ValidationFailed("视频还在处理中，请稍后再试。", code="not_ready")
+    now = timezone.now()
+    enrolment_check_open(enrolment, now=now)
+    with transaction.atomic():
+        # One learner's starts are serialised, so two windows pressing play at once leave one live.
+        User.objects.select_for_update().filter(pk=acting_user.pk).values_list("pk", flat=True).first()
+        Playback.objects.filter(user=acting_user, superseded_at__isnull=True).update(superseded_at=now)
+        playback = Playback.objects.create(user=acting_user, enrolment=enrolment, activity=activity, started_at=now)
+        progress, _created = ActivityProgress.objects.get_or_create(enrolment=enrolment, activity=activity)
+        if progress.state == ProgressState.NOT_STARTED:
+            progress.state = ProgressState.IN_PROGRESS
+            progress.save(update_fields=["state", "updated_at"])
+        _enrolment_touch(enrolment, activity, now)
+    duration = float(activity.duration_seconds)
+    position = progress.position if progress.position < duration - 3 else 0.0
+    return {
+        "playback": str(playback.id),
+        "position": round(position, 1),
+        "duration": duration,
+        "seconds_watched": round(progress.seconds_watched, 1),
+        "completed": progress.state == ProgressState.COMPLETED,
+        "checkpoints_passed": list(progress.checkpoints_passed),
+    }
+
+
+@dataclass(frozen=True)
+class Beat:
+    seq: int
+    start: float
+    end: float
+    position: float
+    event: str
+    at: dt.datetime | None
+
+
+def beats_parse(raw: Any) -> list[Beat]:
+    """Validate a batch of heartbeats from the player; anything malformed rejects the batch."""
+    if not isinstance(raw, list) or not raw:
+        raise ValidationFailed("心跳数据应为非空列表。", code="bad_heartbeat")
+    if len(raw) > MAX_BEATS_PER_BATCH:
+        raise ValidationFailed(f"一次最多提交 {MAX_BEATS_PER_BATCH} 条心跳。", code="bad_heartbeat")
+    beats = []
+    for item in raw:
+        try:
+            seq = item["seq"]
+            if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
+                raise ValueError
+            start, end, position = (float(item.get(k, 0)) for k in ("start", "end", "position"))
+            if not all(math.isfinite(v) and v >= 0 for v in (start, end, position)):
+                raise ValueError
+            event = item.get("event", "tick")
+            if event not in BEAT_EVENTS and event != "ended":
+                raise ValueError
+            at = None
+            if item.get("at") is not None:
+                at = dt.datetime.fromtimestamp(float(item["at"]) / 1000, tz=dt.UTC)
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
+            raise ValidationFailed("心跳数据格式不正确。", code="bad_heartbeat") from None
+        beats.append(Beat(seq, start, end, position, event, at))
+    return beats
+
+
+def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | None = None) -> dict[str, Any]:
+    """Apply a batch of heartbeats to the playback's progress.
+
+    Idempotent: a sequence number already applied is ignored, so a retried or duplicated batch
+    counts once and beats may arrive out of order. Progress is the union of watched seconds,
+    credited at most as fast as wall time has passed since the playback started.
+    """
+    now = now or timezone.now()
+    try:
+        key = uuid.UUID(str(playback_id))
+    except ValueError:
+        raise NotFound() from None
+    completed_now = False
+    with transaction.atomic():
+        playback = Playback.objects.select_for_update().select_related("activity", "enrolment").filter(pk=key).first()
+        if playback is None:
+            raise NotFound()
+        if playback.superseded_at is not None:
+            raise Conflict("您已在其他窗口或设备开始播放，此处已暂停。", code="superseded")
+        if now - playback.started_at > PLAYBACK_MAX_AGE:
+            raise Conflict("播放已过期，请重新点击播放。", code="expired")
+        activity = playback.activity
+        duration = float(activity.duration_seconds or 0)
+        seen = set(playback.seqs)
+        fresh = sorted((b for b in beats if b.seq not in seen), key=lambda b: b.seq)
+        progress = ActivityProgress.objects.select_for_update().get(
+            enrolment_id=playback.enrolment_id, activity_id=activity.pk
+        )
+        if fresh:
+            watched: list[intervals.Interval] = [(float(s), float(e)) for s, e in progress.watched]
+            budget = (now - playback.started_at).total_seconds() * intervals.MAX_RATE + CREDIT_SLACK_SECONDS
+            budget -= playback.credited_seconds
+            events: list[statements.StatementRow] = []
+            newest = max(seen, default=-1)
+            for beat in fresh:
+                start, end = min(beat.start, duration), min(beat.end, duration)
+                length = min(max(0.0, end - start), max(0.0, budget))
+                if length > 0:
+                    watched = intervals.merge([*watched, (start, start + length)])
+                    budget -= length
+                    playback.credited_seconds += length
+                if beat.seq > newest:
+                    newest = beat.seq
+                    progress.position = min(beat.position, duration)
+                verb = BEAT_EVENTS.get(beat.event)
+                if verb:
+                    events.append(
+                        statements.StatementRow(
+                            playback.user_id,
+                            verb,
+                            "activity",
+                            activity.pk,
+                            result={"position": round(beat.position, 1)},
+                            context={"playback": str(playback.id), "seq": beat.seq},
+                            timestamp=min(beat.at, now) if beat.at else now,
+                        )
+                    )
+            progress.watched = [[round(s, 3), round(e, 3)] for s, e in watched]
+            progress.seconds_watched = intervals.covered(watched)
+            playback.seqs = sorted(seen | {b.seq for b in fresh})
+            statements.record_many(events)
+        playback.last_beat_at = now
+        playback.save(update_fields=["seqs", "credited_seconds", "last_beat_at"])
+        if progress.state != ProgressState.COMPLETED and _video_done(activity, progress, duration):
+            _complete(progress, actor_id=playback.user_id, now=now)
+            completed_now = True
+        progress.save()
+    enrolment = playback.enrolment
+    if completed_now:
+        enrolment_reevaluate(enrolment, now=now)
+    return {
+        "applied": [b.seq for b in fresh],
+        "seconds_watched": round(progress.seconds_watched, 1),
+        "ratio": round(min(1.0, progress.seconds_watched / duration), 4) if duration else 0,
+        "completed": progress.state == ProgressState.COMPLETED,
+        "enrolment_progress": enrolment.progress,
+        "passed": enrolment.status == EnrolmentStatus.PASSED,
+    }
+
+
+def _video_done(activity: Activity, progress: ActivityProgress, duration: float) -> bool:
+    if duration <= 0:
+        return False
+    if Decimal(str(progress.seconds_watched / duration)) < watch_ratio_of(activity):
+        return False
+    wanted = set(Checkpoint.objects.filter(activity=activity).values_list("pk", flat=True))
+    return wanted <= set(progress.checkpoints_passed)
+
+
+def checkpoint_answer(
+    *, acting_user: User, enrolment: Enrolment, checkpoint: Checkpoint, choice: int
+) -> dict[str, Any]:
+    """Answer a question inside a video. A right answer is kept; a wrong one may be tried again."""
+    if not 0 <= choice < len(checkpoint.choices):
+        raise ValidationFailed("请选择一个选项。", code="bad_choice")
+    now = timezone.now()
+    enrolment_check_open(enrolment, now=now)
+    correct = choice == checkpoint.answer
+    completed_now = False
+    with transaction.atomic():
+        progress, _created = ActivityProgress.objects.select_for_update().get_or_create(
+            enrolment=enrolment, activity_id=checkpoint.activity_id
+        )
+        statements.record(
+            actor_id=acting_user.pk,
+            verb=statements.ANSWERED,
+            object_type="checkpoint",
+            object_id=checkpoint.pk,
+            result={"success": correct, "response": choice},
+            context={"activity": checkpoint.activity_id, "enrolment": enrolment.pk},
+            timestamp=now,
+        )
+        if correct and checkpoint.pk not in progress.checkpoints_passed:
+            progress.checkpoints_passed = sorted([*progress.checkpoints_passed, checkpoint.pk])
+            activity = checkpoint.activity
+            if progress.state != ProgressState.COMPLETED and _video_done(
+                activity, progress, float(activity.duration_seconds or 0)
+            ):
+                _complete(progress, actor_id=acting_user.pk, now=now)
+                completed_now = True
+            progress.save()
+    if completed_now:
+        enrolment_reevaluate(enrolment, now=now)
+    return {"correct": correct, "completed": progress.state == ProgressState.COMPLETED}
+
+
+# --- Recompute after a rule change ---------------------------------------------------------------
+def period_recompute(*, acting_user: User, period: Period, apply: bool, request: Any = None) -> dict[str, int]:
+    """Re-evaluate every enrolment of a period with the offerings' current rules.
+
+    With apply=False nothing is written: the counts are the preview an administrator confirms.
+    Newly passing enrolments get the time of the recompute and the hours; enrolments that no
+    longer pass lose the pass (learning, or failed once the period has closed).
+    """
+    now = timezone.now()
+    counts = {"total": 0, "unchanged": 0, "newly_passed": 0, "no_longer_passed": 0}
+    facts_cache: dict[int, Any] = {}
+    with transaction.atomic():
+        ids = list(
+            Enrolment.objects.select_for_update()
+            .filter(offering__period=period)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for chunk_start in range(0, len(ids), 2000):
+            chunk = ids[chunk_start : chunk_start + 2000]
+            done = completed_by_enrolment(chunk)
+            for enrolment in Enrolment.objects.filter(pk__in=chunk).select_related(
+                "offering__course", "offering__period"
+            ):
+                counts["total"] += 1
+                course_id = enrolment.offering.course_id
+                if course_id not in facts_cache:
+                    facts_cache[course_id] = course_facts(course_id)
+                evaluation = evaluate_enrolment(
+                    enrolment, facts=facts_cache[course_id], completed=done.get(enrolment.pk, set())
+                )
+                was = enrolment.status == EnrolmentStatus.PASSED
+                if evaluation.passed == was:
+                    counts["unchanged"] += 1
+                    continue
+                counts["newly_passed" if evaluation.passed else "no_longer_passed"] += 1
+                if apply:
+                    Enrolment.objects.filter(pk=enrolment.pk).update(**_recomputed_fields(enrolment, evaluation, now))
+        if apply:
+            audit_record(action="period.recomputed", actor=acting_user, request=request, target=period, detail=counts)
+    return counts
+
+
+def _recomputed_fields(enrolment: Enrolment, evaluation: PassEvaluation, now: dt.datetime) -> dict[str, Any]:
+    if evaluation.passed:
+        return {
+            "status": EnrolmentStatus.PASSED,
+            "passed_at": now,
+            "hours_earned": enrolment.offering.course.credit_hours,
+            "progress": 100,
+        }
+    closed = _today(now) > enrolment.open_until
+    return {
+        "status": EnrolmentStatus.FAILED if closed else EnrolmentStatus.LEARNING,
+        "passed_at": None,
+        "hours_earned": None,
+        "progress": progress_percent(evaluation),
+    }

@@ -1,0 +1,366 @@
+"""Honest progress, playbacks, checkpoints and the pass evaluated on each completion."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from yanxiu.catalog.models import ActivityKind, Checkpoint
+from yanxiu.core.errors import Conflict, NotFound, ValidationFailed
+from yanxiu.learning import actions
+from yanxiu.learning.models import ActivityProgress, Playback, ProgressState, Statement
+from yanxiu.learning.tests.factories import add_activity, build_course, enrol, make_period
+from yanxiu.org.tests.factories import UserFactory
+from yanxiu.training.models import EnrolmentStatus, FeeStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def beats(*segments, start_seq=0, event="tick"):
+    """Beats for (start, end) segments with consecutive sequence numbers."""
+    return actions.beats_parse(
+        [
+            {"seq": start_seq + i, "start": s, "end": e, "position": e, "event": event}
+            for i, (s, e) in enumerate(segments)
+        ]
+    )
+
+
+@pytest.fixture
+def video_enrolment(regions):
+    course = build_course([ActivityKind.VIDEO, ActivityKind.PAGE])
+    enrolment = enrol(course)
+    video = course.activities.get(kind=ActivityKind.VIDEO)
+    return enrolment, video
+
+
+def start(enrolment, video):
+    return actions.playback_start(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=video)
+
+
+def later(playback_id, seconds):
+    return Playback.objects.get(pk=playback_id).started_at + dt.timedelta(seconds=seconds)
+
+
+def progress_of(enrolment, activity):
+    return ActivityProgress.objects.get(enrolment=enrolment, activity=activity)
+
+
+# --- Distinct seconds ----------------------------------------------------------------------------
+def test_seek_and_replay_earn_nothing_extra(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    # 0-30 watched, then a replay of 10-30, then a jump to 60-70.
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((0, 30), (10, 30), (60, 70)), now=later(pid, 200))
+    assert result["seconds_watched"] == 40
+    row = progress_of(enrolment, video)
+    assert row.watched == [[0, 30], [60, 70]]
+    assert row.state == ProgressState.IN_PROGRESS
+    assert row.position == 70
+
+
+def test_fast_playback_is_capped_by_wall_time(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    # Claims 100 seconds after 20 seconds of wall time (5x speed): credited at most 20*1.1 + 5.
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((0, 100)), now=later(pid, 20))
+    assert result["seconds_watched"] == pytest.approx(27)
+    assert result["completed"] is False
+    # The budget is spent: a later claim is credited only as wall time passes.
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((27, 100), start_seq=1), now=later(pid, 30))
+    assert result["seconds_watched"] == pytest.approx(38)
+
+
+def test_segments_are_clipped_to_the_video(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((95, 500)), now=later(pid, 600))
+    assert result["seconds_watched"] == 5
+
+
+# --- Idempotent heartbeats -----------------------------------------------------------------------
+def test_duplicate_batches_count_once(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    batch = beats((0, 10), (10, 20))
+    first = actions.heartbeats_apply(playback_id=pid, beats=batch, now=later(pid, 25))
+    again = actions.heartbeats_apply(playback_id=pid, beats=batch, now=later(pid, 26))
+    assert first["applied"] == [0, 1]
+    assert again["applied"] == []
+    assert again["seconds_watched"] == 20
+    assert Playback.objects.get(pk=pid).credited_seconds == 20
+
+
+def test_out_of_order_beats_are_applied_and_position_follows_the_newest(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    late = actions.beats_parse([{"seq": 2, "start": 20, "end": 30, "position": 30}])
+    early = actions.beats_parse([{"seq": 0, "start": 0, "end": 10, "position": 10}])
+    actions.heartbeats_apply(playback_id=pid, beats=late, now=later(pid, 40))
+    result = actions.heartbeats_apply(playback_id=pid, beats=early, now=later(pid, 41))
+    assert result["seconds_watched"] == 20
+    assert progress_of(enrolment, video).position == 30  # seq 0 arrived last but is older
+
+
+def test_play_pause_seek_become_statements_ticks_do_not(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    batch = actions.beats_parse(
+        [
+            {"seq": 0, "start": 0, "end": 0, "position": 0, "event": "play"},
+            {"seq": 1, "start": 0, "end": 10, "position": 10, "event": "tick"},
+            {"seq": 2, "start": 10, "end": 12, "position": 50, "event": "seek"},
+            {"seq": 3, "start": 50, "end": 55, "position": 55, "event": "pause"},
+        ]
+    )
+    actions.heartbeats_apply(playback_id=pid, beats=batch, now=later(pid, 60))
+    verbs = list(Statement.objects.filter(object_id=video.pk).order_by("id").values_list("verb", flat=True))
+    assert verbs == ["played", "seeked", "paused"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        [],
+        [{"start": 0, "end": 1}],
+        [{"seq": -1, "start": 0, "end": 1}],
+        [{"seq": "1", "start": 0, "end": 1}],
+        [{"seq": 1, "start": "nan", "end": 1}],
+        [{"seq": 1, "start": -5, "end": 1}],
+        [{"seq": 1, "start": 0, "end": 1, "event": "teleport"}],
+        [{"seq": i, "start": 0, "end": 1} for i in range(501)],
+    ],
+)
+def test_malformed_heartbeats_are_rejected(raw) -> None:
+    with pytest.raises(ValidationFailed):
+        actions.beats_parse(raw)
+
+
+def test_unknown_playback_is_not_found(regions) -> None:
+    with pytest.raises(NotFound):
+        actions.heartbeats_apply(playback_id="not-a-uuid", beats=beats((0, 1)))
+    with pytest.raises(NotFound):
+        actions.heartbeats_apply(playback_id="00000000-0000-4000-8000-000000000000", beats=beats((0, 1)))
+
+
+# --- One playback at a time ----------------------------------------------------------------------
+def test_a_second_playback_stops_the_first(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    first = start(enrolment, video)["playback"]
+    actions.heartbeats_apply(playback_id=first, beats=beats((0, 10)), now=later(first, 12))
+    second = start(enrolment, video)["playback"]
+    with pytest.raises(Conflict) as raised:
+        actions.heartbeats_apply(playback_id=first, beats=beats((10, 20), start_seq=1), now=later(first, 30))
+    assert raised.value.code == "superseded"
+    assert "其他窗口" in raised.value.message
+    result = actions.heartbeats_apply(playback_id=second, beats=beats((10, 20)), now=later(second, 12))
+    assert result["seconds_watched"] == 20  # the first playback's 10 seconds are kept
+    assert Playback.objects.filter(user=enrolment.teacher.user, superseded_at__isnull=True).count() == 1
+
+
+def test_playing_another_course_also_stops_the_first(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    first = start(enrolment, video)["playback"]
+    other = build_course([ActivityKind.VIDEO])
+    other_enrolment = enrol(other, enrolment.teacher)
+    start(other_enrolment, other.activities.get())
+    with pytest.raises(Conflict):
+        actions.heartbeats_apply(playback_id=first, beats=beats((0, 5)), now=later(first, 10))
+
+
+def test_an_old_playback_expires(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    with pytest.raises(Conflict) as raised:
+        actions.heartbeats_apply(playback_id=pid, beats=beats((0, 5)), now=later(pid, 13 * 3600))
+    assert raised.value.code == "expired"
+
+
+def test_resume_position_is_returned(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    actions.heartbeats_apply(playback_id=pid, beats=beats((0, 42)), now=later(pid, 60))
+    assert start(enrolment, video)["position"] == 42
+
+
+# --- Completion and pass -------------------------------------------------------------------------
+def test_watching_90_percent_completes_the_video_and_passes(regions) -> None:
+    course = build_course([ActivityKind.VIDEO])
+    enrolment = enrol(course)
+    video = course.activities.get()
+    pid = start(enrolment, video)["playback"]
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((0, 89)), now=later(pid, 100))
+    assert result["completed"] is False
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((89, 90), start_seq=1), now=later(pid, 101))
+    assert result["completed"] is True
+    assert result["passed"] is True
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.PASSED
+    assert enrolment.hours_earned == Decimal("10")
+    assert enrolment.passed_at is not None
+    assert enrolment.progress == 100
+    assert Statement.objects.filter(verb="passed", object_type="course", object_id=course.pk).count() == 1
+
+
+def test_checkpoints_must_be_answered_to_complete(regions) -> None:
+    course = build_course([ActivityKind.VIDEO])
+    enrolment = enrol(course)
+    video = course.activities.get()
+    question = Checkpoint.objects.create(activity=video, at_seconds=30, question="1+1=?", choices=["1", "2"], answer=1)
+    pid = start(enrolment, video)["playback"]
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((0, 100)), now=later(pid, 120))
+    assert result["completed"] is False
+    wrong = actions.checkpoint_answer(
+        acting_user=enrolment.teacher.user, enrolment=enrolment, checkpoint=question, choice=0
+    )
+    assert wrong == {"correct": False, "completed": False}
+    right = actions.checkpoint_answer(
+        acting_user=enrolment.teacher.user, enrolment=enrolment, checkpoint=question, choice=1
+    )
+    assert right == {"correct": True, "completed": True}
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.PASSED
+    with pytest.raises(ValidationFailed):
+        actions.checkpoint_answer(
+            acting_user=enrolment.teacher.user, enrolment=enrolment, checkpoint=question, choice=5
+        )
+
+
+def open_pages(enrolment, n):
+    for activity in enrolment.offering.course.activities.filter(kind=ActivityKind.PAGE, required=True)[:n]:
+        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=activity)
+    enrolment.refresh_from_db()
+
+
+def test_the_60_percent_boundary(regions) -> None:
+    # 5 required pages: 60% is exactly 3.
+    enrolment = enrol(build_course())
+    open_pages(enrolment, 2)
+    assert enrolment.status == EnrolmentStatus.LEARNING
+    assert enrolment.progress == 66  # 2 of the 3 needed
+    open_pages(enrolment, 3)
+    assert enrolment.status == EnrolmentStatus.PASSED
+
+
+def test_ratio_rounds_up(regions) -> None:
+    # 7 required pages: 60% is 4.2, so 5 are needed.
+    enrolment = enrol(build_course([ActivityKind.PAGE] * 7))
+    open_pages(enrolment, 4)
+    assert enrolment.status == EnrolmentStatus.LEARNING
+    open_pages(enrolment, 5)
+    assert enrolment.status == EnrolmentStatus.PASSED
+
+
+def test_optional_activities_do_not_count(regions) -> None:
+    enrolment = enrol(build_course([ActivityKind.PAGE] * 5, optional=5))
+    for activity in enrolment.offering.course.activities.filter(required=False):
+        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=activity)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.LEARNING
+    assert enrolment.progress == 0
+
+
+def test_a_required_assignment_must_be_passed(regions) -> None:
+    course = build_course([ActivityKind.PAGE] * 5 + [ActivityKind.ASSIGNMENT])
+    enrolment = enrol(course)
+    open_pages(enrolment, 5)
+    assert enrolment.status == EnrolmentStatus.LEARNING
+    assert enrolment.progress == 75  # 3 of 3 pages, 0 of 1 assignment
+    # The tutoring app reports a passed assignment as a completed progress row.
+    assignment = course.activities.get(kind=ActivityKind.ASSIGNMENT)
+    ActivityProgress.objects.create(enrolment=enrolment, activity=assignment, state=ProgressState.COMPLETED)
+    actions.enrolment_reevaluate(enrolment, now=timezone.now())
+    assert enrolment.status == EnrolmentStatus.PASSED
+
+
+def test_assignment_not_required_by_the_rule(regions) -> None:
+    course = build_course([ActivityKind.PAGE] * 5 + [ActivityKind.ASSIGNMENT])
+    enrolment = enrol(course, pass_rule={"required_ratio": "0.6", "assignment_required": False})
+    open_pages(enrolment, 3)
+    assert enrolment.status == EnrolmentStatus.PASSED
+
+
+def test_opening_a_page_twice_completes_it_once(regions) -> None:
+    enrolment = enrol(build_course())
+    page = enrolment.offering.course.activities.first()
+    for _ in range(2):
+        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page)
+    assert Statement.objects.filter(verb="completed", object_id=page.pk).count() == 1
+    assert Statement.objects.filter(verb="viewed", object_id=page.pk).count() == 2
+    enrolment.refresh_from_db()
+    assert enrolment.last_activity_id == page.pk
+    assert enrolment.started_at is not None
+
+
+# --- Open dates ----------------------------------------------------------------------------------
+def test_learning_only_while_open(regions) -> None:
+    course = build_course([ActivityKind.VIDEO, ActivityKind.PAGE])
+    future = make_period(starts_on=timezone.localdate() + dt.timedelta(days=5), code="1701")
+    enrolment = enrol(course, period=future)
+    video, page = course.activities.order_by("position")
+    with pytest.raises(ValidationFailed) as raised:
+        start(enrolment, video)
+    assert raised.value.code == "not_open"
+    actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.SELECTED  # viewing a closed course records nothing
+    assert not Statement.objects.filter(actor=enrolment.teacher.user).exists()
+
+
+def test_retake_dates_override_the_period(regions) -> None:
+    course = build_course([ActivityKind.VIDEO])
+    past = make_period(starts_on=timezone.localdate() - dt.timedelta(days=100), days=30, code="1601")
+    enrolment = enrol(
+        course,
+        period=past,
+        opens_on=timezone.localdate() - dt.timedelta(days=1),
+        closes_on=timezone.localdate() + dt.timedelta(days=10),
+    )
+    assert start(enrolment, course.activities.get())["playback"]
+
+
+def test_unpaid_enrolments_cannot_play(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    enrolment.fee_status = FeeStatus.UNPAID
+    with pytest.raises(ValidationFailed) as raised:
+        start(enrolment, video)
+    assert raised.value.code == "unpaid"
+
+
+def test_not_ready_videos_cannot_play(regions) -> None:
+    course = build_course([])
+    chapter = course.chapters.get()
+    video = add_activity(chapter, ActivityKind.VIDEO, hls_playlist="", duration_seconds=None)
+    enrolment = enrol(course)
+    with pytest.raises(ValidationFailed) as raised:
+        start(enrolment, video)
+    assert raised.value.code == "not_ready"
+    with pytest.raises(ValidationFailed):
+        start(enrolment, add_activity(chapter, ActivityKind.PAGE))
+
+
+# --- Recompute after a rule change ---------------------------------------------------------------
+def test_recompute_previews_then_applies(regions) -> None:
+    course = build_course()
+    enrolments = [enrol(course) for _ in range(3)]
+    open_pages(enrolments[0], 3)  # passes at 60%
+    open_pages(enrolments[1], 2)  # would pass at 40%
+    offering = enrolments[0].offering
+    offering.pass_rule = {"required_ratio": "0.4", "assignment_required": True}
+    offering.save()
+    admin = UserFactory()
+    preview = actions.period_recompute(acting_user=admin, period=offering.period, apply=False)
+    assert preview == {"total": 3, "unchanged": 2, "newly_passed": 1, "no_longer_passed": 0}
+    enrolments[1].refresh_from_db()
+    assert enrolments[1].status == EnrolmentStatus.LEARNING  # preview wrote nothing
+    offering.pass_rule = {"required_ratio": "0.8", "assignment_required": True}
+    offering.save()
+    preview = actions.period_recompute(acting_user=admin, period=offering.period, apply=False)
+    assert preview == {"total": 3, "unchanged": 2, "newly_passed": 0, "no_longer_passed": 1}
+    applied = actions.period_recompute(acting_user=admin, period=offering.period, apply=True)
+    assert applied == preview
+    enrolments[0].refresh_from_db()
+    assert enrolments[0].status == EnrolmentStatus.LEARNING
+    assert enrolments[0].hours_earned is None
