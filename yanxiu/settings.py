@@ -244,6 +244,9 @@ STORAGES = {
         )
     },
 }
+# Endpoints that authenticate by their own credential and must not load the session or the user
+# (the player's heartbeat: every learner's player calls it every few seconds).
+SESSIONLESS_PATHS = frozenset({"/learn/heartbeat"})
 # How often the video player reports what was watched (seconds); queued while offline.
 LEARNING_HEARTBEAT_SECONDS = env_int("LEARNING_HEARTBEAT_SECONDS", 10)
 MEDIA_URL = "/media/"

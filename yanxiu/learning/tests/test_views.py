@@ -1,0 +1,261 @@
+"""The learner's pages and the player's endpoints: who may reach what, and what they show."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from yanxiu.catalog.models import ActivityKind, Chapter, Checkpoint
+from yanxiu.learning.models import ActivityProgress, Playback, Statement
+from yanxiu.learning.tests.factories import add_activity, build_course, enrol
+from yanxiu.org.models import Role
+from yanxiu.org.tests.factories import TeacherFactory, UserFactory, district_admin, user_with_role
+from yanxiu.training.models import Enrolment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enrolment(regions):
+    return enrol(build_course([ActivityKind.VIDEO, ActivityKind.PAGE, ActivityKind.LINK], title="班级管理艺术"))
+
+
+def urls(enrolment):
+    video, page, _link = enrolment.offering.course.activities.order_by("position")
+    return {
+        "course": reverse("learning:course", args=[enrolment.pk]),
+        "video": reverse("learning:activity", args=[enrolment.pk, video.pk]),
+        "page": reverse("learning:activity", args=[enrolment.pk, page.pk]),
+        "play": reverse("learning:play", args=[enrolment.pk, video.pk]),
+    }
+
+
+def snapshot():
+    return (
+        ActivityProgress.objects.count(),
+        Playback.objects.count(),
+        Statement.objects.count(),
+        sorted(Enrolment.objects.values_list("pk", "status", "progress")),
+    )
+
+
+# --- Authorization -------------------------------------------------------------------------------
+def test_anonymous_is_sent_to_sign_in(client, enrolment) -> None:
+    for url in [reverse("learning:center"), *urls(enrolment).values()]:
+        response = client.get(url) if not url.endswith("play") else client.post(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+    assert Playback.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["other_teacher", "tutor", "district_admin"],
+)
+def test_nobody_else_reaches_a_learners_enrolment(client, enrolment, who) -> None:
+    users = {
+        "other_teacher": lambda: TeacherFactory().user,
+        "tutor": lambda: user_with_role(Role.TUTOR, region_code="440105"),
+        "district_admin": lambda: district_admin("440105"),
+    }
+    client.force_login(users[who]())
+    before = snapshot()
+    links = urls(enrolment)
+    assert client.get(links["course"]).status_code == 404
+    assert client.get(links["video"]).status_code == 404
+    assert client.get(links["page"]).status_code == 404
+    assert client.post(links["play"]).status_code == 404
+    assert snapshot() == before
+
+
+def test_an_activity_of_another_course_is_not_found(client, enrolment) -> None:
+    other = build_course()
+    client.force_login(enrolment.teacher.user)
+    url = reverse("learning:activity", args=[enrolment.pk, other.activities.first().pk])
+    assert client.get(url).status_code == 404
+
+
+def test_a_user_without_enrolments_sees_an_empty_center(client, regions) -> None:
+    client.force_login(UserFactory())
+    response = client.get(reverse("learning:center"))
+    assert response.status_code == 200
+    assert "目前没有开放中的课程" in response.content.decode()
+
+
+# --- 学习中心 and the pop-up ----------------------------------------------------------------------
+def test_center_lists_courses_and_shows_the_popup_once(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    first = client.get(reverse("learning:center")).content.decode()
+    assert 'data-testid="login-popup"' in first
+    assert "班级管理艺术" in first
+    assert "未开始" in first
+    second = client.get(reverse("learning:center")).content.decode()
+    assert 'data-testid="login-popup"' not in second
+
+
+def test_learner_workbench_is_the_center(client, enrolment) -> None:
+    user = enrolment.teacher.user
+    from yanxiu.org.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=user, role=Role.LEARNER)
+    client.force_login(user)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("learning:center")
+
+
+# --- Course page ---------------------------------------------------------------------------------
+def test_course_page_shows_checklist_states_and_resume(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    links = urls(enrolment)
+    client.get(links["page"])  # completes the page
+    html = client.get(links["course"]).content.decode()
+    assert "完成必修活动 1 项（需完成 2 项，共 3 项）" in html
+    assert "还需完成 1 项必修活动" in html
+    assert "继续学习" in html
+    assert html.count("已完成") == 1
+    assert f'href="{links["page"]}" data-testid="resume"' in html
+
+
+def big_course(chapters: int, per_chapter: int):
+    course = build_course([])
+    for c in range(chapters):
+        chapter = Chapter.objects.create(course=course, title=f"第{c + 2}章", position=c + 1)
+        for _ in range(per_chapter):
+            add_activity(chapter)
+    return course
+
+
+def test_course_page_queries_do_not_grow_with_the_course(client, regions, django_assert_num_queries) -> None:
+    small = enrol(big_course(1, 2))
+    large = enrol(big_course(20, 10), small.teacher)
+    client.force_login(small.teacher.user)
+    client.get(reverse("learning:course", args=[small.pk]))  # warm the session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for enrolment in (small, large):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("learning:course", args=[enrolment.pk])).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_center_queries_do_not_grow_with_enrolments(client, regions) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    teacher = TeacherFactory()
+    enrol(build_course(), teacher)
+    client.force_login(teacher.user)
+    client.get(reverse("learning:center"))
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("learning:center"))
+        counts.append(len(captured))
+        for _ in range(5):
+            enrol(build_course(), teacher)
+    assert counts[0] == counts[1]
+
+
+# --- Activities ----------------------------------------------------------------------------------
+def test_video_page_carries_the_player_configuration(client, enrolment) -> None:
+    video = enrolment.offering.course.activities.get(kind=ActivityKind.VIDEO)
+    Checkpoint.objects.create(activity=video, at_seconds=5, question="问题", choices=["甲", "乙"], answer=0)
+    client.force_login(enrolment.teacher.user)
+    response = client.get(urls(enrolment)["video"])
+    html = response.content.decode()
+    assert "vendor/hls/hls.min.js" in html
+    config = json.loads(html.split('id="player-config" type="application/json">')[1].split("</script>")[0])
+    assert config["playlist"].endswith("/index.m3u8")
+    assert config["checkpoints"] == [
+        {"id": video.checkpoints.get().pk, "at": 5, "question": "问题", "choices": ["甲", "乙"]}
+    ]
+    assert "answer" not in html.split('id="player-config"')[1].split("</script>")[0]
+
+
+def test_page_body_and_link(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    link = enrolment.offering.course.activities.get(kind=ActivityKind.LINK)
+    link.url = "https://example.edu.cn/x"
+    link.save()
+    html = client.get(reverse("learning:activity", args=[enrolment.pk, link.pk])).content.decode()
+    assert 'href="https://example.edu.cn/x"' in html
+    assert 'rel="noopener noreferrer"' in html
+    assert "<p>正文</p>" in client.get(urls(enrolment)["page"]).content.decode()
+
+
+# --- Player endpoints ----------------------------------------------------------------------------
+def post_beats(client, playback, beats):
+    return client.post(
+        reverse("learning:heartbeat"),
+        json.dumps({"playback": playback, "beats": beats}),
+        content_type="application/json",
+    )
+
+
+def test_play_and_heartbeat_endpoints(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    started = client.post(urls(enrolment)["play"]).json()
+    assert started["duration"] == 100
+    response = post_beats(
+        client, started["playback"], [{"seq": 0, "start": 0, "end": 0, "position": 0, "event": "play"}]
+    )
+    assert response.status_code == 200
+    assert response.json()["applied"] == [0]
+
+
+def test_heartbeat_needs_no_session_but_a_live_playback(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    first = client.post(urls(enrolment)["play"]).json()["playback"]
+    second = client.post(urls(enrolment)["play"]).json()["playback"]
+    client.logout()
+    beat = [{"seq": 0, "start": 0, "end": 1, "position": 1}]
+    superseded = post_beats(client, first, beat)
+    assert superseded.status_code == 409
+    assert superseded.json()["code"] == "superseded"
+    assert post_beats(client, second, beat).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[]", b'{"playback": "x"}', b'{"beats": [{"seq": 0, "start": 0, "end": 1}]}'],
+)
+def test_bad_heartbeat_bodies(client, enrolment, body) -> None:
+    response = client.post(reverse("learning:heartbeat"), body, content_type="application/json")
+    assert response.status_code in (400, 404)
+    assert response.json()["message"]
+
+
+def test_heartbeat_is_post_only(client) -> None:
+    assert client.get(reverse("learning:heartbeat")).status_code == 405
+
+
+def test_checkpoint_endpoint(client, enrolment) -> None:
+    video = enrolment.offering.course.activities.get(kind=ActivityKind.VIDEO)
+    question = Checkpoint.objects.create(activity=video, at_seconds=5, question="问题", choices=["甲", "乙"], answer=1)
+    url = reverse("learning:checkpoint", args=[enrolment.pk, video.pk, question.pk])
+    client.force_login(enrolment.teacher.user)
+    assert client.post(url, {"choice": "0"}).json()["correct"] is False
+    assert client.post(url, {"choice": "x"}).status_code == 400
+    assert client.post(url, {"choice": "1"}).json()["correct"] is True
+    other = TeacherFactory().user
+    client.force_login(other)
+    assert client.post(url, {"choice": "1"}).status_code == 404
+
+
+def test_heartbeat_loads_neither_session_nor_user(client, enrolment) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(enrolment.teacher.user)
+    playback = client.post(urls(enrolment)["play"]).json()["playback"]
+    with CaptureQueriesContext(connection) as captured:
+        response = post_beats(client, playback, [{"seq": 0, "start": 0, "end": 1, "position": 1}])
+    assert response.status_code == 200
+    sql = " ".join(q["sql"] for q in captured)
+    assert "django_session" not in sql
+    assert "accounts_user" not in sql
+    tables = [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(tables) <= 5, tables
