@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("yanxiu.workbench.urls")),
     path("accounts/", include("yanxiu.accounts.urls")),
     path("org/", include("yanxiu.org.urls")),
+    path("catalog/", include("yanxiu.catalog.urls")),
+    path("media/", include("yanxiu.catalog.media_urls")),
     path("learn/", include("yanxiu.learning.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

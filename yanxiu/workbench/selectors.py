@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from yanxiu.catalog import permissions as catalog_permissions
 from yanxiu.org import permissions
 from yanxiu.org.models import EmploymentStatus, Role
 from yanxiu.org.selectors import roles_of
@@ -64,6 +65,8 @@ def navigation(user: Any) -> list[NavItem]:
             NavItem(_("学校"), reverse("org:school_list"), "schools"),
             NavItem(_("导入名册"), reverse("org:roster_upload"), "import"),
         ]
+    if catalog_permissions.can_author(user):
+        items.append(NavItem(_("课程制作"), reverse("catalog:course_list"), "catalog"))
     return items
 
 
