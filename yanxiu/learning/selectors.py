@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import re
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yanxiu.catalog.models import Activity, ActivityKind, Chapter
@@ -166,21 +171,46 @@ class ChapterRow:
     activities: list[ActivityRow] = field(default_factory=list)
 
 
-@dataclass
-class CoursePage:
-    enrolment: Enrolment
-    chapters: list[ChapterRow]
-    evaluation: PassEvaluation
-    remaining: list[ActivityRow]  # required activities not yet completed, in course order
-    resume: ActivityRow | None
-    status: str
-    status_label: Any
+@dataclass(frozen=True)
+class Outline:
+    """A course's structure, read and rendered once per change of the course (per process and
+    language): the course page then only fills in the learner's states. Rows carry the
+    placeholders __BASE__ (the enrolment's activity URL prefix) and __STATE_<id>__."""
+
+    facts: tuple[ActivityFacts, ...]
+    order: tuple[int, ...]
+    titles: dict[int, str]
+    durations: dict[int, int | None]
+    html: str
 
 
-def course_page(enrolment: Enrolment) -> CoursePage:
-    """Chapters, each activity's state, the checklist and where to continue: four queries
-    whatever the size of the course."""
-    course_id = enrolment.offering.course_id
+_OUTLINES: OrderedDict[tuple[Any, ...], Outline] = OrderedDict()
+OUTLINE_CACHE_SIZE = 256
+STATE_PLACEHOLDER = re.compile(r"__STATE_(\d+)__")
+
+
+_VERSION_SQL = (
+    "SELECT (SELECT COUNT(*) FROM catalog_activity WHERE course_id = %s),"
+    " (SELECT MAX(updated_at) FROM catalog_activity WHERE course_id = %s),"
+    " (SELECT COUNT(*) FROM catalog_chapter WHERE course_id = %s),"
+    " (SELECT MAX(updated_at) FROM catalog_chapter WHERE course_id = %s)"
+)
+
+
+def _outline_version(course_id: int) -> tuple[Any, ...]:
+    """Changes whenever a chapter or activity of the course is added, changed or removed. Plain
+    SQL: the ORM would spend longer compiling these subqueries than the database runs them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL, [course_id] * 4)
+        return tuple(cursor.fetchone() or ())
+
+
+def course_outline(course_id: int) -> Outline:
+    key = (course_id, get_language(), *_outline_version(course_id))
+    cached = _OUTLINES.get(key)
+    if cached is not None:
+        _OUTLINES.move_to_end(key)
+        return cached
     kind_labels = dict(ActivityKind.choices)
     chapters = {
         pk: ChapterRow(pk, title)
@@ -188,41 +218,97 @@ def course_page(enrolment: Enrolment) -> CoursePage:
         .order_by("position", "pk")
         .values_list("pk", "title")
     }
-    progress = {
-        activity_id: (state, watched)
-        for activity_id, state, watched in ActivityProgress.objects.filter(enrolment=enrolment).values_list(
-            "activity_id", "state", "seconds_watched"
-        )
-    }
     facts: list[ActivityFacts] = []
+    titles: dict[int, str] = {}
+    durations: dict[int, int | None] = {}
     activities = (
         Activity.objects.filter(course_id=course_id)
         .order_by("position", "pk")
         .values_list("pk", "chapter_id", "kind", "title", "required", "duration_seconds")
     )
     for pk, chapter_id, kind, title, required, duration in activities:
-        state, watched = progress.get(pk, (ProgressState.NOT_STARTED, 0.0))
-        row = ActivityRow(pk, kind, str(kind_labels.get(kind, kind)), title, required, state, duration, watched)
         chapter = chapters.get(chapter_id)
-        if chapter is not None:
-            chapter.activities.append(row)
-        facts.append(ActivityFacts(pk, kind, required))
-    ordered = [row for chapter in chapters.values() for row in chapter.activities]
-    completed = {row.id for row in ordered if row.state == ProgressState.COMPLETED}
+        if chapter is None:
+            continue
+        chapter.activities.append(
+            ActivityRow(
+                pk, kind, str(kind_labels.get(kind, kind)), title, required, ProgressState.NOT_STARTED, duration
+            )
+        )
+        titles[pk] = title
+        durations[pk] = duration
+    order = tuple(row.id for chapter in chapters.values() for row in chapter.activities)
+    by_id = {row.id: row for chapter in chapters.values() for row in chapter.activities}
+    facts = [ActivityFacts(pk, by_id[pk].kind, by_id[pk].required) for pk in order]
+    html = render_to_string("learning/_outline.html", {"chapters": list(chapters.values())})
+    outline = Outline(tuple(facts), order, titles, durations, html)
+    _OUTLINES[key] = outline
+    while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
+        _OUTLINES.popitem(last=False)
+    return outline
+
+
+def _state_badge(state: str, watched: float, duration: int | None) -> str:
+    label = STATE_LABELS[ProgressState(state)]
+    if state == ProgressState.COMPLETED:
+        return f'<span class="badge text-bg-success" data-testid="activity-state">{label}</span>'
+    if state == ProgressState.IN_PROGRESS:
+        percent = f" {min(100, int(100 * watched / duration))}%" if duration else ""
+        return f'<span class="badge text-bg-primary" data-testid="activity-state">{label}{percent}</span>'
+    return f'<span class="badge text-bg-light" data-testid="activity-state">{label}</span>'
+
+
+@dataclass
+class RemainingItem:
+    id: int
+    title: str
+
+
+@dataclass
+class CoursePage:
+    enrolment: Enrolment
+    outline_html: str
+    evaluation: PassEvaluation
+    remaining: list[RemainingItem]  # required activities not yet completed, in course order
+    resume: RemainingItem | None
+    status: str
+    status_label: Any
+
+
+def course_page(enrolment: Enrolment, *, base_url: str) -> CoursePage:
+    """Chapters, each activity's state, the checklist and where to continue, in a number of
+    queries that does not grow with the course (the outline is cached per course version)."""
+    outline = course_outline(enrolment.offering.course_id)
+    progress = {
+        activity_id: (state, watched)
+        for activity_id, state, watched in ActivityProgress.objects.filter(enrolment=enrolment).values_list(
+            "activity_id", "state", "seconds_watched"
+        )
+    }
+    completed = {pk for pk, (state, _w) in progress.items() if state == ProgressState.COMPLETED}
     evaluation = evaluate(
         enrolment.offering.pass_rule,
-        facts,
+        outline.facts,
         completed,
-        {f.activity_id for f in facts if f.kind == ASSIGNMENT and f.activity_id in completed},
+        {f.activity_id for f in outline.facts if f.kind == ASSIGNMENT and f.activity_id in completed},
     )
-    remaining = [row for row in ordered if row.required and row.state != ProgressState.COMPLETED]
-    resume = next((row for row in ordered if row.id == enrolment.last_activity_id), None)
-    if resume is None:
-        resume = remaining[0] if remaining else None
+    not_started = _state_badge(ProgressState.NOT_STARTED, 0, None)
+    badges = {pk: _state_badge(state, watched, outline.durations.get(pk)) for pk, (state, watched) in progress.items()}
+    html = STATE_PLACEHOLDER.sub(lambda m: badges.get(int(m[1]), not_started), outline.html)
+    html = html.replace("__BASE__", escape(base_url))
+    required = {f.activity_id for f in outline.facts if f.required}
+    remaining = [
+        RemainingItem(pk, outline.titles[pk]) for pk in outline.order if pk in required and pk not in completed
+    ]
+    resume = None
+    if enrolment.last_activity_id in outline.titles:
+        resume = RemainingItem(enrolment.last_activity_id, outline.titles[enrolment.last_activity_id])
+    elif remaining:
+        resume = remaining[0]
     status = learner_status(enrolment)
     return CoursePage(
         enrolment=enrolment,
-        chapters=list(chapters.values()),
+        outline_html=html,
         evaluation=evaluation,
         remaining=remaining,
         resume=resume,

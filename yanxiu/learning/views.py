@@ -43,13 +43,13 @@ def center(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def course(request: AuthedRequest, enrolment_id: int) -> HttpResponse:
     enrolment = access_enrolment(request.user, enrolment_id)
-    page = selectors.course_page(enrolment)
+    base_url = reverse("learning:activity", args=[enrolment.pk, 0]).removesuffix("0/")
+    page = selectors.course_page(enrolment, base_url=base_url)
     try:
         actions.enrolment_check_open(enrolment)
         closed_message = ""
     except ValidationFailed as error:
         closed_message = error.message
-    base_url = reverse("learning:activity", args=[enrolment.pk, 0]).removesuffix("0/")
     return render(
         request, "learning/course.html", {"page": page, "closed_message": closed_message, "base_url": base_url}
     )

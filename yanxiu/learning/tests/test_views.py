@@ -129,7 +129,8 @@ def test_course_page_queries_do_not_grow_with_the_course(client, regions, django
     small = enrol(big_course(1, 2))
     large = enrol(big_course(20, 10), small.teacher)
     client.force_login(small.teacher.user)
-    client.get(reverse("learning:course", args=[small.pk]))  # warm the session
+    for enrolment in (small, large):  # warm the session and the outlines
+        client.get(reverse("learning:course", args=[enrolment.pk]))
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -139,6 +140,20 @@ def test_course_page_queries_do_not_grow_with_the_course(client, regions, django
             assert client.get(reverse("learning:course", args=[enrolment.pk])).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+    assert counts[0] <= 8  # session, user, enrolment, outline version, progress, savepoints
+
+
+def test_outline_follows_changes_to_the_course(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    url = reverse("learning:course", args=[enrolment.pk])
+    assert "新增的活动" not in client.get(url).content.decode()
+    add_activity(enrolment.offering.course.chapters.get(), title="新增的活动")
+    assert "新增的活动" in client.get(url).content.decode()
+    Chapter.objects.filter(course=enrolment.offering.course).update(title="改名的章节")
+    from django.utils import timezone
+
+    Chapter.objects.filter(course=enrolment.offering.course).update(updated_at=timezone.now())
+    assert "改名的章节" in client.get(url).content.decode()
 
 
 def test_center_queries_do_not_grow_with_enrolments(client, regions) -> None:
