@@ -42,12 +42,14 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 def _register_routers() -> None:
     from yanxiu.accounts.api import router as accounts_router
+    from yanxiu.learning.api import router as learning_router
     from yanxiu.org.api import me_router
     from yanxiu.org.api import router as org_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", me_router)
     api.add_router("/org/", org_router)
+    api.add_router("/learning/", learning_router)
 
 
 _register_routers()

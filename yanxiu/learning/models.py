@@ -83,8 +83,10 @@ class Statement(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, editable=False)
+    # No foreign key constraint (a partitioned table of hundreds of millions of rows, and a user is
+    # never deleted while statements name them) and no index of its own: (actor, stored) serves.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     verb = models.CharField(max_length=32)
     object_type = models.CharField(max_length=32)
