@@ -5,6 +5,7 @@ from yanxiu.learning import views
 app_name = "learning"
 urlpatterns = [
     path("", views.center, name="center"),
+    path("manage/periods/<int:period_id>/recompute/", views.recompute, name="recompute"),
     path("heartbeat", views.heartbeat, name="heartbeat"),
     path("e/<int:enrolment_id>/", views.course, name="course"),
     path("e/<int:enrolment_id>/a/<int:activity_id>/", views.activity, name="activity"),

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +19,7 @@ from yanxiu.core.errors import ApplicationError, NotFound, ValidationFailed
 from yanxiu.core.http import AuthedRequest
 from yanxiu.learning import actions, selectors
 from yanxiu.learning.permissions import access_activity, access_enrolment
+from yanxiu.training.permissions import access_period, require_project_admin
 
 POPUP_SHOWN = "_yanxiu_learning_popup"
 MAX_HEARTBEAT_BODY = 256 * 1024
@@ -147,3 +149,21 @@ def heartbeat(request: HttpRequest) -> JsonResponse:
     except ApplicationError as error:
         return _json_error(error)
     return JsonResponse(data)
+
+
+# --- Administrators: recompute a period after a rule change --------------------------------------
+@login_required
+def recompute(request: AuthedRequest, period_id: int) -> HttpResponse:
+    """GET: how many results would change under the offerings' current rules (nothing written).
+    POST: apply, with the preview's counts shown again as the result."""
+    require_project_admin(request.user)
+    period = access_period(request.user, period_id)
+    if request.method == "POST":
+        counts = actions.period_recompute(acting_user=request.user, period=period, apply=True, request=request)
+        messages.success(
+            request,
+            f"已重新计算：新通过 {counts['newly_passed']} 人，取消通过 {counts['no_longer_passed']} 人。",
+        )
+        return redirect("learning:recompute", period_id=period.pk)
+    counts = actions.period_recompute(acting_user=request.user, period=period, apply=False)
+    return render(request, "learning/recompute.html", {"period": period, "counts": counts})

@@ -274,3 +274,47 @@ def test_heartbeat_loads_neither_session_nor_user(client, enrolment) -> None:
     assert "accounts_user" not in sql
     tables = [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     assert len(tables) <= 5, tables
+
+
+# --- Recompute (administrators) ------------------------------------------------------------------
+@pytest.fixture
+def rule_changed(regions):
+    from yanxiu.learning import actions
+
+    course = build_course()
+    enrolment = enrol(course)
+    for page in course.activities.all()[:2]:
+        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page)
+    offering = enrolment.offering
+    offering.pass_rule = {"required_ratio": "0.4", "assignment_required": True}
+    offering.save()
+    return enrolment
+
+
+@pytest.mark.parametrize("who, status", [("learner", 403), ("school_admin", 403), ("other_city", 404)])
+def test_recompute_is_for_the_organisers_admins(client, rule_changed, who, status) -> None:
+    users = {
+        "learner": lambda: rule_changed.teacher.user,
+        "school_admin": lambda: user_with_role(Role.SCHOOL_ADMIN, school=rule_changed.teacher.school),
+        "other_city": lambda: user_with_role(Role.CITY_ADMIN, region_code="440300"),
+    }
+    client.force_login(users[who]())
+    url = reverse("learning:recompute", args=[rule_changed.offering.period_id])
+    assert client.get(url).status_code == status
+    assert client.post(url).status_code == status
+    rule_changed.refresh_from_db()
+    assert rule_changed.status == "learning"
+
+
+def test_recompute_preview_then_confirm(client, rule_changed) -> None:
+    client.force_login(user_with_role(Role.CITY_ADMIN, region_code="440100"))
+    url = reverse("learning:recompute", args=[rule_changed.offering.period_id])
+    assert client.get(reverse("learning:recompute", args=[0])).status_code == 404
+    html = client.get(url).content.decode()
+    assert 'data-testid="newly-passed">1<' in html
+    rule_changed.refresh_from_db()
+    assert rule_changed.status == "learning"
+    response = client.post(url, follow=True)
+    assert "新通过 1 人" in response.content.decode()
+    rule_changed.refresh_from_db()
+    assert rule_changed.status == "passed"
