@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalog/", include("yanxiu.catalog.urls")),
     path("media/", include("yanxiu.catalog.media_urls")),
     path("learn/", include("yanxiu.learning.urls")),
+    path("training/", include("yanxiu.training.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("sysadmin/", admin.site.urls),

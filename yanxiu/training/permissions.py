@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from yanxiu.accounts.models import User
 from yanxiu.core.errors import NotFound, PermissionDenied
-from yanxiu.org.models import Region, Role
+from yanxiu.org.models import Region, Role, Teacher
 from yanxiu.org.permissions import AdminScope, admin_scope
 from yanxiu.training.models import Enrolment, Klass, Offering, Period, Project
 
@@ -125,3 +125,29 @@ def tutors_visible_to(user: Any) -> QuerySet[User]:
     if scope.school_ids:
         q |= Q(role_assignments__school_id__in=list(scope.school_ids))
     return User.objects.filter(q, role_assignments__role=Role.TUTOR, is_active=True).distinct()
+
+
+# --- Learners ----------------------------------------------------------------------------------
+def learner_of(user: Any) -> Teacher:
+    """The teacher record behind the 选课 pages (403 for users who are not teachers)."""
+    teacher = None
+    if getattr(user, "is_authenticated", False):
+        teacher = Teacher.objects.filter(user=user).select_related("school__region", "stage", "subject").first()
+    if teacher is None:
+        raise PermissionDenied("只有教师可以选课。")
+    return teacher
+
+
+def access_offering_to_choose(user: Any, offering_id: int | str) -> Offering:
+    """Any offering by id; enrolment_choose decides whether this teacher may choose it."""
+    learner_of(user)
+    return _get(Offering.objects.select_related("period__project__organiser", "course"), offering_id)
+
+
+def access_own_enrolment(user: Any, enrolment_id: int | str) -> Enrolment:
+    """One of the user's own enrolments; anyone else's is not found."""
+    teacher = learner_of(user)
+    return _get(
+        Enrolment.objects.filter(teacher=teacher).select_related("offering__period__project", "offering__course"),
+        enrolment_id,
+    )

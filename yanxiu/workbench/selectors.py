@@ -12,6 +12,7 @@ from yanxiu.catalog import permissions as catalog_permissions
 from yanxiu.org import permissions
 from yanxiu.org.models import EmploymentStatus, Role
 from yanxiu.org.selectors import roles_of
+from yanxiu.training import permissions as training_permissions
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ def navigation(user: Any) -> list[NavItem]:
         ]
     if catalog_permissions.can_author(user):
         items.append(NavItem(_("课程制作"), reverse("catalog:course_list"), "catalog"))
+    if training_permissions.can_manage_projects(user):
+        items.append(NavItem(_("培训项目"), reverse("training:project_list"), "training"))
+    if any(r.role == Role.LEARNER for r in roles_of(user)):
+        items.append(NavItem(_("选课"), reverse("training:choose"), "choose"))
     return items
 
 
