@@ -20,7 +20,7 @@ from typing import Any
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -117,7 +117,7 @@ def _files_removed_on_failure() -> Iterator[list[str]]:
 
 
 @contextmanager
-def _upload_on_disk(upload: UploadedFile) -> Iterator[Path]:
+def _upload_on_disk(upload: File) -> Iterator[Path]:
     """A path to the upload's bytes: large uploads already stream to a temporary file."""
     temporary = getattr(upload, "temporary_file_path", None)
     if temporary is not None:
@@ -131,7 +131,7 @@ def _upload_on_disk(upload: UploadedFile) -> Iterator[Path]:
     upload.seek(0)
 
 
-def _check_size(upload: UploadedFile, limit: int, what: str) -> None:
+def _check_size(upload: File, limit: int, what: str) -> None:
     if not upload.size:
         raise ValidationFailed("文件是空的，请重新选择。", code="empty_file")
     if upload.size > limit:
@@ -172,7 +172,7 @@ def _course_fields(
     }
 
 
-def _check_cover(cover: UploadedFile) -> str:
+def _check_cover(cover: File) -> str:
     _check_size(cover, settings.CATALOG_MAX_COVER_BYTES, "封面图片")
     with _upload_on_disk(cover) as path:
         fmt = media.check_image(path)
@@ -193,7 +193,7 @@ def course_create(
     subjects: Iterable[Subject] = (),
     speaker: str = "",
     description: str = "",
-    cover: UploadedFile | None = None,
+    cover: File | None = None,
     request: HttpRequest | None = None,
 ) -> Course:
     """Create a draft course owned by the acting author."""
@@ -245,7 +245,7 @@ def course_update(
     subjects: Iterable[Subject] = (),
     speaker: str = "",
     description: str = "",
-    cover: UploadedFile | None = None,
+    cover: File | None = None,
     remove_cover: bool = False,
     request: HttpRequest | None = None,
 ) -> Course:
@@ -428,11 +428,11 @@ def _check_link(url: str) -> str:
 class _CheckedUpload:
     """An upload that passed its content check, with what the check learnt."""
 
-    def __init__(self, upload: UploadedFile, suffix: str, *, duration: int | None = None, document: str = ""):
+    def __init__(self, upload: File, suffix: str, *, duration: int | None = None, document: str = ""):
         self.upload, self.suffix, self.duration, self.document = upload, suffix, duration, document
 
 
-def _check_media(kind: str, upload: UploadedFile) -> _CheckedUpload:
+def _check_media(kind: str, upload: File) -> _CheckedUpload:
     suffix = Path(upload.name or "").suffix.lower()
     if kind in PLAYABLE_KINDS:
         _check_size(upload, settings.CATALOG_MAX_VIDEO_BYTES, "视频文件")
@@ -492,7 +492,7 @@ def activity_create(
     watch_ratio: Decimal | str | None = None,
     body: str = "",
     url: str = "",
-    upload: UploadedFile | None = None,
+    upload: File | None = None,
     request: HttpRequest | None = None,
 ) -> Activity:
     """Add an activity at the end of a chapter. Videos and documents need their upload, checked by
@@ -551,7 +551,7 @@ def activity_update(
     watch_ratio: Decimal | str | None = None,
     body: str = "",
     url: str = "",
-    upload: UploadedFile | None = None,
+    upload: File | None = None,
     request: HttpRequest | None = None,
 ) -> Activity:
     """Change an activity (its kind stays). A new upload replaces the old one; a video keeps

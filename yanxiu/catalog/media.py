@@ -330,6 +330,16 @@ def _set_status(activity_id: int, source: str, **fields: object) -> int:
     return Activity.objects.filter(pk=activity_id, media_file=source).update(**fields)
 
 
+def _claim(activity_id: int, source: str, *, progress: int) -> bool:
+    """Move a pending upload to processing; False when it is not pending (already done, failed, or
+    being processed by another run: a task and a direct call may meet)."""
+    return bool(
+        Activity.objects.filter(pk=activity_id, media_file=source, media_status=MediaStatus.PENDING).update(
+            media_status=MediaStatus.PROCESSING, media_progress=progress, media_error=""
+        )
+    )
+
+
 def _fail(activity: Activity, source: str, message: str) -> None:
     with transaction.atomic():
         if _set_status(activity.pk, source, media_status=MediaStatus.FAILED, media_error=message[:500]):
@@ -339,7 +349,8 @@ def _fail(activity: Activity, source: str, message: str) -> None:
 
 
 def transcode_activity(activity_id: int) -> None:
-    """Transcode a video or micro-lesson's upload to HLS; idempotent (a finished one is left alone).
+    """Transcode a pending video or micro-lesson upload to HLS. Only one run claims it (pending →
+    processing), so a retried task or a concurrent direct call does nothing.
 
     Progress goes to media_progress; on success hls_playlist, duration_seconds and media_status
     "ready" are set together and the previous HLS directory is removed; on failure media_status
@@ -348,10 +359,9 @@ def transcode_activity(activity_id: int) -> None:
     activity = Activity.objects.filter(pk=activity_id).first()
     if activity is None or activity.kind not in PLAYABLE_KINDS or not activity.media_file:
         return
-    if activity.media_status not in (MediaStatus.PENDING, MediaStatus.PROCESSING):
-        return
     source = activity.media_file.name or ""
-    _set_status(activity.pk, source, media_status=MediaStatus.PROCESSING, media_progress=0, media_error="")
+    if not _claim(activity.pk, source, progress=0):
+        return
     source_path = media_root() / source
     if not source_path.exists():
         _fail(activity, source, "上传的视频文件已不存在，请重新上传。")
@@ -431,15 +441,14 @@ def convert_document(activity_id: int) -> None:
     activity = Activity.objects.filter(pk=activity_id).first()
     if activity is None or activity.kind != ActivityKind.DOCUMENT or not activity.media_file:
         return
-    if activity.media_status not in (MediaStatus.PENDING, MediaStatus.PROCESSING):
-        return
     source = activity.media_file.name or ""
+    if not _claim(activity.pk, source, progress=10):
+        return
     source_path = media_root() / source
     soffice = shutil.which("soffice")
     if soffice is None:
         _set_status(activity.pk, source, media_status=MediaStatus.READY, media_progress=100, media_error="")
         return
-    _set_status(activity.pk, source, media_status=MediaStatus.PROCESSING, media_progress=10, media_error="")
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "out"
         command = [

@@ -266,3 +266,20 @@ def test_media_view_refuses_originals_and_traversal(media_files, path) -> None:
 def test_media_view_is_off_when_nginx_serves(media_files, settings) -> None:
     settings.SERVE_MEDIA = False
     assert Client().get("/media/covers/c.png").status_code == 404
+
+
+def test_upload_enqueues_the_transcode_on_commit(
+    chapter, sample_video, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    chapter, author = chapter
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        activity = add(chapter, author, ActivityKind.VIDEO, "课.mp4", sample_video)
+    assert len(callbacks) == 1
+    activity.refresh_from_db()
+    assert activity.media_status == MediaStatus.READY and selectors.playlist_url(activity)
+    # A second run (a retried task, or demo data calling it directly) leaves it alone.
+    playlist = activity.hls_playlist
+    media.transcode_activity(activity.pk)
+    activity.refresh_from_db()
+    assert activity.hls_playlist == playlist
