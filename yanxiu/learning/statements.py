@@ -255,9 +255,12 @@ def verb_from_param(value: str) -> str | None:
 
 # Result keys that are xAPI Result properties; any other key becomes an extension.
 _RESULT_PROPERTIES = ("score", "success", "completion", "response", "duration")
-# Keys the player records, as the xAPI video profile's extensions.
+# Keys the player records, as the xAPI video profile's extensions (`position` is the playhead,
+# the profile's `time`; a playback is one viewing session).
 _VIDEO_EXTENSIONS = {
     "time": "https://w3id.org/xapi/video/extensions/time",
+    "position": "https://w3id.org/xapi/video/extensions/time",
+    "playback": "https://w3id.org/xapi/video/extensions/session-id",
     "time_from": "https://w3id.org/xapi/video/extensions/time-from",
     "time_to": "https://w3id.org/xapi/video/extensions/time-to",
     "progress": "https://w3id.org/xapi/video/extensions/progress",

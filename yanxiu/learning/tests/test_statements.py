@@ -278,8 +278,8 @@ def test_statement_to_xapi_is_an_xapi_1_0_3_statement(settings: Any) -> None:
         verb=statements.PAUSED,
         object_id=77,
         uuid=uuid.UUID("6f1a7c3e-0000-4000-8000-000000000001"),
-        result={"time": 31.5, "progress": 0.25, "completion": False},
-        context={"course": 8, "enrolment": 3, "registration": "6f1a7c3e-0000-4000-8000-000000000002"},
+        result={"position": 31.5, "progress": 0.25, "completion": False},
+        context={"course": 8, "playback": "p-1", "seq": 4, "registration": "6f1a7c3e-0000-4000-8000-000000000002"},
         timestamp=stored - dt.timedelta(seconds=30),
         stored=stored,
     )
@@ -299,7 +299,7 @@ def test_statement_to_xapi_is_an_xapi_1_0_3_statement(settings: Any) -> None:
         "context": {
             "registration": "6f1a7c3e-0000-4000-8000-000000000002",
             "contextActivities": {"parent": [{"objectType": "Activity", "id": f"{home}/activities/course/8"}]},
-            "extensions": {f"{home}/extensions/enrolment": 3},
+            "extensions": {"https://w3id.org/xapi/video/extensions/session-id": "p-1", f"{home}/extensions/seq": 4},
         },
         "timestamp": f"{stored - dt.timedelta(seconds=30):%Y-%m-%d}T01:59:30Z",  # 10:00 in Shanghai is 02:00 UTC
         "stored": f"{stored:%Y-%m-%d}T02:00:00Z",
