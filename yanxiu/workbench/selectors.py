@@ -24,7 +24,6 @@ class NavItem:
 
 # Workbenches not built yet say what will come, in the users' words (seeds 003 and 004).
 COMING: dict[str, tuple[Any, list[Any]]] = {
-    Role.LEARNER: (_("学习中心"), [_("我的课程与学习进度"), _("选课（在选课时间内）"), _("学时达标情况与证书")]),
     Role.TUTOR: (_("辅导教师工作台"), [_("待批改作业与截止时间"), _("学员求助与未回复问题"), _("推优与辅导任务书")]),
     Role.WORKSHOP_HOST: (_("研修主持人工作台"), [_("工作坊成员与研修活动"), _("研修简报与推优")]),
     Role.ASSISTANT: (_("研修助理工作台"), [_("校本研修计划、中期报告与成果总结"), _("本校学员研修情况")]),
@@ -71,6 +70,7 @@ def navigation(user: Any) -> list[NavItem]:
     if training_permissions.can_manage_projects(user):
         items.append(NavItem(_("培训项目"), reverse("training:project_list"), "training"))
     if any(r.role == Role.LEARNER for r in roles_of(user)):
+        items.append(NavItem(_("学习中心"), reverse("learning:center"), "learning"))
         items.append(NavItem(_("选课"), reverse("training:choose"), "choose"))
     return items
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from yanxiu.org.models import Region, Role, RoleAssignment, School, Teacher
+from yanxiu.org.models import Region, Teacher
 from yanxiu.org.tests.factories import SchoolFactory, region
 from yanxiu.org.tests.roster_files import csv_bytes, row, xlsx_bytes
 
@@ -106,27 +106,6 @@ def test_command_failure_from_the_shell_is_one_line_on_stderr_and_exit_1(tmp_pat
     assert result.returncode == 1
     assert result.stderr.count("无法读取文件") == 1
     assert json.loads(result.stdout.strip().splitlines()[-1])["error"] == "file_unreadable"
-
-
-def test_demo_is_idempotent_and_synthetic() -> None:
-    summary, out, _ = run("demo")
-    assert summary["teachers"] == 660 and summary["errors"] == 0
-    assert "hz_admin" in out and "Yanxiu-demo-2026" in out
-    assert School.objects.filter(region_id="440100").count() == 3  # 局属学校
-    assert School.objects.values("region_id").distinct().count() == 12
-    assert RoleAssignment.objects.filter(role=Role.DISTRICT_ADMIN).count() == 2
-    snapshot = (Teacher.objects.count(), School.objects.count(), RoleAssignment.objects.count())
-    again, _, _ = run("demo")
-    assert again["created"] == 0
-    assert (Teacher.objects.count(), School.objects.count(), RoleAssignment.objects.count()) == snapshot
-    # Every demo mobile is in the 1990 block and every ID number carries a valid check digit.
-    from yanxiu.accounts.models import User
-    from yanxiu.org.validators import id_number_error
-
-    assert all(m.startswith("1990") for m in User.objects.exclude(mobile=None).values_list("mobile", flat=True))
-    assert all(
-        id_number_error(n) is None for n in Teacher.objects.exclude(id_number=None).values_list("id_number", flat=True)
-    )
 
 
 def test_prune_expires_unconfirmed_uploads_and_old_failures(regions, tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ def test_roles_not_built_yet_say_what_will_come(regions, client_for, role, title
 
 def test_teacher_is_a_learner(regions, client_for) -> None:
     response = client_for(TeacherFactory().user).get("/", follow=True)
-    assert response.redirect_chain[-1][0] == "/workbench/learner/"
+    # A learner's workbench is 学习中心.
+    assert [url for url, _ in response.redirect_chain] == ["/workbench/learner/", "/learn/"]
     assert "学习中心" in response.content.decode()
 
 
@@ -60,8 +61,8 @@ def test_several_roles_show_a_switcher_and_no_foreign_workbench(regions, client_
     teacher = TeacherFactory()
     teacher.user.role_assignments.create(role=Role.TUTOR)
     client = client_for(teacher.user)
-    html = client.get("/workbench/learner/").content.decode()
-    assert 'href="/workbench/tutor/"' in html
+    html = client.get("/workbench/tutor/").content.decode()
+    assert 'href="/workbench/learner/"' in html
     assert client.get("/workbench/tutor/").status_code == 200
     assert client.get("/workbench/district_admin/").status_code == 404
     assert client.get("/workbench/nonsense/").status_code == 404
