@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, password_validation, update_session_auth_hash
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -150,6 +151,9 @@ def api_token_create(
             expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
         )
         audit_record(action="login.succeeded", actor=user, request=request, detail={"via": "api", "token": token.pk})
+        # The same signal as the sign-in page: updates last_login, and the learning app records
+        # the login as a learning event (accounts must not import learning).
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
     return raw, token
 
 

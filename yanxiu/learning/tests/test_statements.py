@@ -325,6 +325,18 @@ def test_login_statement_in_xapi_has_no_personal_data(regions: Any) -> None:
     assert f'"name": "{teacher.user_id}"' in text
 
 
+def test_api_token_login_is_a_login_statement_too(regions: Any) -> None:
+    teacher = TeacherFactory(teacher_no="GZ700004")
+    response = Client().post(
+        "/api/v1/auth/token", {"username": "GZ700004", "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    statement = Statement.objects.get()
+    assert (statement.actor_id, statement.verb) == (teacher.user_id, statements.LOGGED_IN)
+    teacher.user.refresh_from_db()
+    assert teacher.user.last_login is not None
+
+
 # --- Export command ---------------------------------------------------------------------------------
 
 
