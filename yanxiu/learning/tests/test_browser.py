@@ -15,6 +15,7 @@ from yanxiu.catalog import actions as catalog_actions
 from yanxiu.catalog import media
 from yanxiu.catalog.models import Activity, ActivityKind, MediaStatus
 from yanxiu.conftest import PASSWORD
+from yanxiu.learning.models import ActivityProgress
 from yanxiu.learning.tests.factories import enrol
 from yanxiu.org.models import Role
 from yanxiu.org.tests.factories import TeacherFactory, UserFactory, make_regions, user_with_role
@@ -124,3 +125,22 @@ def test_learner_watches_a_video_completes_the_course_and_a_second_window_pauses
     expect(page.get_by_test_id("course-progress")).to_have_text("100%")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert errors == []
+
+
+def test_heartbeats_sent_while_offline_are_queued_and_counted_when_the_network_returns(
+    live_server: Any, page: Page, learner: Any
+) -> None:
+    sign_in(page, live_server.url)
+    video = learner.offering.course.activities.get(kind=ActivityKind.VIDEO)
+    page.goto(f"{live_server.url}/learn/e/{learner.pk}/a/{video.pk}/")
+    play(page)
+    expect(page.locator("#watched")).not_to_have_text("0", timeout=10_000)
+    # Most of the video plays offline: without the queue those seconds would be lost and the
+    # video could not reach 90%.
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("player-message")).to_contain_text("网络已断开", timeout=5_000)
+    page.wait_for_function("document.getElementById('player').ended", timeout=(VIDEO_SECONDS + 10) * 1000)
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("activity-state")).to_have_text("已完成", timeout=10_000)
+    progress = ActivityProgress.objects.get(enrolment=learner, activity=video)
+    assert progress.seconds_watched >= 0.9 * VIDEO_SECONDS
