@@ -124,6 +124,12 @@ def test_learner_watches_a_video_completes_the_course_and_a_second_window_pauses
     expect(page.get_by_test_id("course-status")).to_have_text("已通过")
     expect(page.get_by_test_id("course-progress")).to_have_text("100%")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    for path in (
+        f"/learn/e/{learner.pk}/",
+        f"/learn/e/{learner.pk}/a/{learner.offering.course.activities.first().pk}/",
+    ):
+        page.goto(url + path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
     assert errors == []
 
 
