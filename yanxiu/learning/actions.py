@@ -83,7 +83,10 @@ def enrolment_reevaluate(enrolment: Enrolment, *, now: dt.datetime) -> PassEvalu
     """Evaluate the pass rule now and record a new pass (time and hours earned). A pass is not
     taken back here; only an administrator's recompute after a rule change may do that."""
     with transaction.atomic():
-        locked = Enrolment.objects.select_for_update().select_related("offering__course").get(pk=enrolment.pk)
+        # of=self: lock the enrolment only, never the offering or course every other learner shares.
+        locked = (
+            Enrolment.objects.select_for_update(of=("self",)).select_related("offering__course").get(pk=enrolment.pk)
+        )
         evaluation = evaluate_enrolment(locked)
         fields: dict[str, Any] = {"progress": progress_percent(evaluation)}
         if evaluation.passed and locked.status != EnrolmentStatus.PASSED:
@@ -238,7 +241,13 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
         raise NotFound() from None
     completed_now = False
     with transaction.atomic():
-        playback = Playback.objects.select_for_update().select_related("activity", "enrolment").filter(pk=key).first()
+        # of=self: the activity is shared by every learner watching it; lock only this playback.
+        playback = (
+            Playback.objects.select_for_update(of=("self",))
+            .select_related("activity", "enrolment")
+            .filter(pk=key)
+            .first()
+        )
         if playback is None:
             raise NotFound()
         if playback.superseded_at is not None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from yanxiu.catalog import selectors as catalog_selectors
 from yanxiu.catalog.models import PLAYABLE_KINDS, ActivityKind, Checkpoint
 from yanxiu.core.errors import ApplicationError, NotFound, ValidationFailed
 from yanxiu.core.http import AuthedRequest
@@ -81,7 +82,7 @@ def activity(request: AuthedRequest, enrolment_id: int, activity_id: int) -> Htt
             for c in item.checkpoints.all()
         ]
         context["player"] = {
-            "playlist": f"{settings.MEDIA_URL}{item.hls_playlist}" if item.hls_playlist else "",
+            "playlist": catalog_selectors.playlist_url(item) or "",
             "start": reverse("learning:play", args=[enrolment.pk, item.pk]),
             "heartbeat": reverse("learning:heartbeat"),
             "checkpoint": reverse("learning:checkpoint", args=[enrolment.pk, item.pk, 0]).removesuffix("0/"),
@@ -90,9 +91,9 @@ def activity(request: AuthedRequest, enrolment_id: int, activity_id: int) -> Htt
             "watch_ratio": str(actions.watch_ratio_of(item)),
         }
     elif item.kind == ActivityKind.DOCUMENT:
-        context["viewer_url"] = item.viewer_file.url if item.viewer_file else ""
-        name = (item.viewer_file.name or "").lower() if item.viewer_file else ""
-        context["viewer_is_pdf"] = name.endswith(".pdf")
+        context["viewer_url"] = catalog_selectors.viewer_url(item) or ""
+        context["viewer_is_pdf"] = catalog_selectors.viewer_kind(item) == "pdf"
+        context["download_url"] = catalog_selectors.download_url(item) or ""
     return render(request, "learning/activity.html", context)
 
 

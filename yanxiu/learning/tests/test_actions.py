@@ -364,3 +364,21 @@ def test_recompute_previews_then_applies(regions) -> None:
     enrolments[0].refresh_from_db()
     assert enrolments[0].status == EnrolmentStatus.LEARNING
     assert enrolments[0].hours_earned is None
+
+
+def test_heartbeat_locks_only_its_own_rows(video_enrolment) -> None:
+    """Every learner watching a video shares its activity row: the heartbeat must never lock it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    with CaptureQueriesContext(connection) as captured:
+        actions.heartbeats_apply(playback_id=pid, beats=beats((0, 10)), now=later(pid, 12))
+    locks = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(locks) == 2
+        assert all(' FOR UPDATE OF "learning_playback"' in sql or "learning_activityprogress" in sql for sql in locks)
+        assert not any("catalog_activity" in sql.split("FOR UPDATE")[1] for sql in locks)
+    else:
+        assert locks == []  # SQLite has no row locks; IMMEDIATE transactions serialise writers

@@ -318,3 +318,19 @@ def test_recompute_preview_then_confirm(client, rule_changed) -> None:
     assert "新通过 1 人" in response.content.decode()
     rule_changed.refresh_from_db()
     assert rule_changed.status == "passed"
+
+
+def test_documents_are_shown_or_offered_for_download(client, enrolment) -> None:
+    chapter = enrolment.offering.course.chapters.get()
+    pdf = add_activity(chapter, ActivityKind.DOCUMENT, viewer_file="viewer/1/handout.pdf", media_file="uploads/1/a.pdf")
+    office = add_activity(chapter, ActivityKind.DOCUMENT, media_file="uploads/1/b.docx")
+    client.force_login(enrolment.teacher.user)
+    html = client.get(reverse("learning:activity", args=[enrolment.pk, pdf.pk])).content.decode()
+    assert '<iframe src="/media/viewer/1/handout.pdf"' in html
+    html = client.get(reverse("learning:activity", args=[enrolment.pk, office.pk])).content.decode()
+    assert "请下载后阅读" in html
+    assert reverse("catalog:activity_download", kwargs={"activity_id": office.pk}) in html
+    assert "uploads/1/b.docx" not in html  # the original is never a public media URL
+    # Opening a document completes it.
+    states = ActivityProgress.objects.filter(activity__in=[pdf, office]).values_list("state", flat=True)
+    assert set(states) == {"completed"}
