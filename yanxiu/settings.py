@@ -249,6 +249,9 @@ STORAGES = {
 SESSIONLESS_PATHS = frozenset({"/learn/heartbeat"})
 # How often the video player reports what was watched (seconds); queued while offline.
 LEARNING_HEARTBEAT_SECONDS = env_int("LEARNING_HEARTBEAT_SECONDS", 10)
+# Seconds a page, document or link must be open before it can be marked complete (an author may
+# set another per activity); measured on the server.
+LEARNING_MIN_VIEW_SECONDS = env_int("LEARNING_MIN_VIEW_SECONDS", 10)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.http import HttpRequest
 
 from yanxiu.accounts.models import User
@@ -71,7 +71,12 @@ def _check_editable(acting_user: User, course: Course) -> None:
 
 
 def _lock_course(course: Course) -> Course:
-    return Course.objects.select_for_update().get(pk=course.pk)
+    """Lock the course for an authoring write, and mark its structure as changed (learners' cached
+    outlines follow the version; the write rolls back with it if it fails)."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
+    Course.objects.filter(pk=course.pk).update(structure_version=F("structure_version") + 1)
+    locked.structure_version += 1
+    return locked
 
 
 def _text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
@@ -455,8 +460,11 @@ def _store_media(activity: Activity, checked: _CheckedUpload, saved: list[str]) 
     activity.media_progress = 0
     activity.media_error = ""
     if checked.duration is not None:
-        # Known from ffprobe at once, so checkpoints can be placed while the transcode runs.
-        activity.duration_seconds = checked.duration
+        # Known from ffprobe at once, so checkpoints can be placed while a first transcode runs. A
+        # re-upload keeps the playing video's duration (learners' progress is measured against it)
+        # until its own transcode succeeds and sets the new one with the new playlist.
+        if not activity.hls_playlist:
+            activity.duration_seconds = checked.duration
         activity.media_status = MediaStatus.PENDING
     elif media.DOCUMENT_KINDS[checked.document][1]:
         # PDFs and images are shown as they are: a public copy now, the original stays private.

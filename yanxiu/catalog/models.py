@@ -65,6 +65,9 @@ class Course(TimeStampedModel):
     description = models.TextField("课程简介", blank=True)
     cover = models.ImageField("封面", upload_to="covers/", blank=True)
     status = models.CharField("状态", max_length=12, choices=CourseStatus.choices, default=CourseStatus.DRAFT)
+    # Incremented by every authoring write (under the course lock), so caches of a course's outline
+    # (the learner's course page) see reorders and renames that bulk updates make without updated_at.
+    structure_version = models.PositiveIntegerField("结构版本", default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="创建人",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,16 @@ PLAYBACK_MAX_AGE = dt.timedelta(hours=12)
 # Seconds of media a playback may be credited beyond its wall time (network and timer jitter).
 CREDIT_SLACK_SECONDS = 5.0
 MAX_BEATS_PER_BATCH = 500
+# Sequence numbers: remembered individually within this window below the highest applied; a beat
+# may run at most this far ahead of it (a player sends one every few seconds).
+SEQ_WINDOW = 512
+SEQ_MAX_AHEAD = 1000
+# Stored play/pause/seek events per playback: a few to start with, then one per wall second.
+EVENTS_FREE = 20
+RECOMPUTE_CHUNK = 1000
+# Pages, documents and links: seconds on the page before they may be marked complete, unless the
+# author set completion.min_seconds (settings.LEARNING_MIN_VIEW_SECONDS by default).
+OPEN_KINDS = frozenset({ActivityKind.PAGE, ActivityKind.DOCUMENT, ActivityKind.LINK})
 BEAT_EVENTS = {"tick": None, "play": statements.PLAYED, "pause": statements.PAUSED, "seek": statements.SEEKED}
 DEFAULT_WATCH_RATIO = Decimal("0.9")
 
@@ -40,6 +51,8 @@ def enrolment_check_open(enrolment: Enrolment, *, now: dt.datetime | None = None
     """Learning happens only while the course is open for this learner (the period's dates or a
     retake's own dates) and, where a fee applies, once it is paid."""
     today = _today(now or timezone.now())
+    if enrolment.offering.period.closed_at is not None or enrolment.status == EnrolmentStatus.FAILED:
+        raise ValidationFailed("本期已结束，学习结果已确定，不能再学习。", code="closed")
     if today < enrolment.open_from:
         raise ValidationFailed(f"本课程 {enrolment.open_from:%Y-%m-%d} 开放，现在还不能学习。", code="not_open")
     if today > enrolment.open_until:
@@ -81,13 +94,18 @@ def _enrolment_touch(enrolment: Enrolment, activity: Activity, now: dt.datetime)
 
 def enrolment_reevaluate(enrolment: Enrolment, *, now: dt.datetime) -> PassEvaluation:
     """Evaluate the pass rule now and record a new pass (time and hours earned). A pass is not
-    taken back here; only an administrator's recompute after a rule change may do that."""
+    taken back here, and a result of a closed period is never changed; only an administrator's
+    recompute after a rule change may do either."""
     with transaction.atomic():
         # of=self: lock the enrolment only, never the offering or course every other learner shares.
         locked = (
-            Enrolment.objects.select_for_update(of=("self",)).select_related("offering__course").get(pk=enrolment.pk)
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("offering__course", "offering__period")
+            .get(pk=enrolment.pk)
         )
         evaluation = evaluate_enrolment(locked)
+        if locked.offering.period.closed_at is not None or locked.status == EnrolmentStatus.FAILED:
+            return evaluation  # a closed period's results are final; only a recompute may change them
         fields: dict[str, Any] = {"progress": progress_percent(evaluation)}
         if evaluation.passed and locked.status != EnrolmentStatus.PASSED:
             fields |= {
@@ -127,19 +145,30 @@ def _complete(progress: ActivityProgress, *, actor_id: int, now: dt.datetime) ->
     )
 
 
-# --- Opening an activity -------------------------------------------------------------------------
-def activity_open(*, acting_user: User, enrolment: Enrolment, activity: Activity) -> ActivityProgress:
-    """The learner opens an activity. Pages, documents and links are complete once opened; videos
-    complete by watching. Opening a closed course is allowed for review but records nothing."""
+# --- Opening and completing pages, documents and links -------------------------------------------
+def min_view_seconds(activity: Activity) -> int:
+    # A link is done by following it; pages and documents by having them open a while.
+    default = 0 if activity.kind == ActivityKind.LINK else settings.LEARNING_MIN_VIEW_SECONDS
+    try:
+        value = int(activity.completion.get("min_seconds", default))
+    except (TypeError, ValueError):
+        value = default
+    return max(0, value)
+
+
+def activity_open(*, acting_user: User, enrolment: Enrolment, activity: Activity) -> ActivityProgress | None:
+    """The learner opens an activity: a `viewed` statement, the activity in progress and the
+    enrolment's place (继续学习). Opening records nothing outside the course's open dates; the
+    page can still be read. Completion is a separate, deliberate step (`activity_complete`)."""
     now = timezone.now()
-    progress, _created = ActivityProgress.objects.get_or_create(enrolment=enrolment, activity=activity)
     try:
         enrolment_check_open(enrolment, now=now)
     except ValidationFailed:
-        return progress
-    completes = activity.kind in {ActivityKind.PAGE, ActivityKind.DOCUMENT, ActivityKind.LINK}
+        return ActivityProgress.objects.filter(enrolment=enrolment, activity=activity).first()
     with transaction.atomic():
-        progress = ActivityProgress.objects.select_for_update().get(pk=progress.pk)
+        progress, _created = ActivityProgress.objects.select_for_update().get_or_create(
+            enrolment=enrolment, activity=activity
+        )
         statements.record(
             actor_id=acting_user.pk,
             verb=statements.VIEWED,
@@ -148,13 +177,35 @@ def activity_open(*, acting_user: User, enrolment: Enrolment, activity: Activity
             timestamp=now,
         )
         _enrolment_touch(enrolment, activity, now)
-        newly_completed = completes and progress.state != ProgressState.COMPLETED
-        if newly_completed:
-            _complete(progress, actor_id=acting_user.pk, now=now)
-        elif progress.state == ProgressState.NOT_STARTED:
+        if progress.state == ProgressState.NOT_STARTED:
             progress.state = ProgressState.IN_PROGRESS
-        progress.save()
-    if newly_completed:
+            progress.save()
+    return progress
+
+
+def activity_complete(
+    *, acting_user: User, enrolment: Enrolment, activity: Activity, now: dt.datetime | None = None
+) -> ActivityProgress:
+    """Mark a page, document or link complete: a POST from the page after the learner has had it
+    open for the activity's minimum time (measured on the server from the first opening), so a
+    prefetch, a crawler or a forged link completes nothing. Idempotent."""
+    if activity.kind not in OPEN_KINDS:
+        raise ValidationFailed("这个学习活动不能这样完成。", code="not_completable")
+    now = now or timezone.now()
+    enrolment_check_open(enrolment, now=now)
+    completed_now = False
+    with transaction.atomic():
+        progress = ActivityProgress.objects.select_for_update().filter(enrolment=enrolment, activity=activity).first()
+        if progress is None:
+            raise ValidationFailed("请先打开学习内容。", code="not_opened")
+        if progress.state != ProgressState.COMPLETED:
+            wait = min_view_seconds(activity) - (now - progress.started_at).total_seconds()
+            if wait > 0:
+                raise ValidationFailed(f"请再学习 {math.ceil(wait)} 秒后再标记完成。", code="too_soon")
+            _complete(progress, actor_id=acting_user.pk, now=now)
+            progress.save()
+            completed_now = True
+    if completed_now:
         enrolment_reevaluate(enrolment, now=now)
     return progress
 
@@ -172,6 +223,8 @@ def playback_start(*, acting_user: User, enrolment: Enrolment, activity: Activit
         # One learner's starts are serialised, so two windows pressing play at once leave one live.
         User.objects.select_for_update().filter(pk=acting_user.pk).values_list("pk", flat=True).first()
         Playback.objects.filter(user=acting_user, superseded_at__isnull=True).update(superseded_at=now)
+        # Old playbacks have done their work (progress keeps the result): each learner keeps a day's.
+        Playback.objects.filter(user=acting_user, started_at__lt=now - PLAYBACK_MAX_AGE * 2).delete()
         playback = Playback.objects.create(user=acting_user, enrolment=enrolment, activity=activity, started_at=now)
         progress, _created = ActivityProgress.objects.get_or_create(enrolment=enrolment, activity=activity)
         if progress.state == ProgressState.NOT_STARTED:
@@ -244,7 +297,7 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
         # of=self: the activity is shared by every learner watching it; lock only this playback.
         playback = (
             Playback.objects.select_for_update(of=("self",))
-            .select_related("activity", "enrolment")
+            .select_related("activity", "enrolment__offering__period")
             .filter(pk=key)
             .first()
         )
@@ -254,19 +307,26 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
             raise Conflict("您已在其他窗口或设备开始播放，此处已暂停。", code="superseded")
         if now - playback.started_at > PLAYBACK_MAX_AGE:
             raise Conflict("播放已过期，请重新点击播放。", code="expired")
+        try:
+            enrolment_check_open(playback.enrolment, now=now)
+        except ValidationFailed as closed:
+            raise Conflict(closed.message, code="closed") from None
+        if any(b.seq > playback.seq_high + SEQ_MAX_AHEAD for b in beats):
+            raise ValidationFailed("心跳序号不正确。", code="bad_heartbeat")
         activity = playback.activity
         duration = float(activity.duration_seconds or 0)
+        floor = playback.seq_high - SEQ_WINDOW
         seen = set(playback.seqs)
-        fresh = sorted((b for b in beats if b.seq not in seen), key=lambda b: b.seq)
+        fresh = sorted({b.seq: b for b in beats if b.seq > floor and b.seq not in seen}.values(), key=lambda b: b.seq)
         progress = ActivityProgress.objects.select_for_update().get(
             enrolment_id=playback.enrolment_id, activity_id=activity.pk
         )
         if fresh:
             watched: list[intervals.Interval] = [(float(s), float(e)) for s, e in progress.watched]
-            budget = (now - playback.started_at).total_seconds() * intervals.MAX_RATE + CREDIT_SLACK_SECONDS
-            budget -= playback.credited_seconds
+            elapsed = (now - playback.started_at).total_seconds()
+            budget = elapsed * intervals.MAX_RATE + CREDIT_SLACK_SECONDS - playback.credited_seconds
+            event_budget = EVENTS_FREE + int(elapsed) - playback.events
             events: list[statements.StatementRow] = []
-            newest = max(seen, default=-1)
             for beat in fresh:
                 start, end = min(beat.start, duration), min(beat.end, duration)
                 length = min(max(0.0, end - start), max(0.0, budget))
@@ -274,11 +334,13 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
                     watched = intervals.merge([*watched, (start, start + length)])
                     budget -= length
                     playback.credited_seconds += length
-                if beat.seq > newest:
-                    newest = beat.seq
+                if beat.seq > playback.seq_high:
+                    playback.seq_high = beat.seq
                     progress.position = min(beat.position, duration)
                 verb = BEAT_EVENTS.get(beat.event)
-                if verb:
+                if verb and len(events) < event_budget:
+                    # Client times are believed only between the playback's start and now.
+                    at = min(max(beat.at, playback.started_at), now) if beat.at else now
                     events.append(
                         statements.StatementRow(
                             playback.user_id,
@@ -287,15 +349,17 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
                             activity.pk,
                             result={"position": round(beat.position, 1)},
                             context={"playback": str(playback.id), "seq": beat.seq},
-                            timestamp=min(beat.at, now) if beat.at else now,
+                            timestamp=at,
                         )
                     )
             progress.watched = [[round(s, 3), round(e, 3)] for s, e in watched]
             progress.seconds_watched = intervals.covered(watched)
-            playback.seqs = sorted(seen | {b.seq for b in fresh})
+            floor = playback.seq_high - SEQ_WINDOW
+            playback.seqs = sorted(n for n in seen | {b.seq for b in fresh} if n > floor)
+            playback.events += len(events)
             statements.record_many(events)
         playback.last_beat_at = now
-        playback.save(update_fields=["seqs", "credited_seconds", "last_beat_at"])
+        playback.save(update_fields=["seq_high", "seqs", "credited_seconds", "events", "last_beat_at"])
         if progress.state != ProgressState.COMPLETED and _video_done(activity, progress, duration):
             _complete(progress, actor_id=playback.user_id, now=now)
             completed_now = True
@@ -363,26 +427,25 @@ def checkpoint_answer(
 def period_recompute(*, acting_user: User, period: Period, apply: bool, request: Any = None) -> dict[str, int]:
     """Re-evaluate every enrolment of a period with the offerings' current rules.
 
-    With apply=False nothing is written: the counts are the preview an administrator confirms.
-    Newly passing enrolments get the time of the recompute and the hours; enrolments that no
-    longer pass lose the pass (learning, or failed once the period has closed).
+    With apply=False nothing is written and nothing is locked: the counts are the preview an
+    administrator confirms. With apply=True the period is worked through in chunks, each its own
+    short transaction locking only its enrolments, so learners completing activities meanwhile
+    wait at most for one chunk. Newly passing enrolments get the time of the recompute and the
+    hours; enrolments that no longer pass lose the pass (learning, or failed once closed).
     """
     now = timezone.now()
     counts = {"total": 0, "unchanged": 0, "newly_passed": 0, "no_longer_passed": 0}
     facts_cache: dict[int, Any] = {}
-    with transaction.atomic():
-        ids = list(
-            Enrolment.objects.select_for_update()
-            .filter(offering__period=period)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        for chunk_start in range(0, len(ids), 2000):
-            chunk = ids[chunk_start : chunk_start + 2000]
+    ids = list(Enrolment.objects.filter(offering__period=period).order_by("pk").values_list("pk", flat=True))
+    for chunk_start in range(0, len(ids), RECOMPUTE_CHUNK):
+        chunk = ids[chunk_start : chunk_start + RECOMPUTE_CHUNK]
+        with transaction.atomic():
+            rows = Enrolment.objects.filter(pk__in=chunk).select_related("offering__course", "offering__period")
+            if apply:
+                rows = rows.select_for_update(of=("self",))
+            enrolments = list(rows)
             done = completed_by_enrolment(chunk)
-            for enrolment in Enrolment.objects.filter(pk__in=chunk).select_related(
-                "offering__course", "offering__period"
-            ):
+            for enrolment in enrolments:
                 counts["total"] += 1
                 course_id = enrolment.offering.course_id
                 if course_id not in facts_cache:
@@ -390,15 +453,14 @@ def period_recompute(*, acting_user: User, period: Period, apply: bool, request:
                 evaluation = evaluate_enrolment(
                     enrolment, facts=facts_cache[course_id], completed=done.get(enrolment.pk, set())
                 )
-                was = enrolment.status == EnrolmentStatus.PASSED
-                if evaluation.passed == was:
+                if evaluation.passed == (enrolment.status == EnrolmentStatus.PASSED):
                     counts["unchanged"] += 1
                     continue
                 counts["newly_passed" if evaluation.passed else "no_longer_passed"] += 1
                 if apply:
                     Enrolment.objects.filter(pk=enrolment.pk).update(**_recomputed_fields(enrolment, evaluation, now))
-        if apply:
-            audit_record(action="period.recomputed", actor=acting_user, request=request, target=period, detail=counts)
+    if apply:
+        audit_record(action="period.recomputed", actor=acting_user, request=request, target=period, detail=counts)
     return counts
 
 

@@ -59,10 +59,13 @@ class Playback(models.Model):
     started_at = models.DateTimeField("开始时间")
     last_beat_at = models.DateTimeField("最近心跳", null=True, blank=True)
     superseded_at = models.DateTimeField("被取代时间", null=True, blank=True)
-    # Sequence numbers already applied, and the media seconds credited so far: a playback can
-    # never be credited more than the wall time it has existed allows.
+    # The highest sequence number applied and a window of the most recent ones (anything older than
+    # the window counts as applied), the media seconds credited so far (never more than the wall
+    # time the playback has existed allows) and the events stored (bounded the same way).
+    seq_high = models.IntegerField(default=-1)
     seqs = models.JSONField(default=list, blank=True)
     credited_seconds = models.FloatField(default=0)
+    events = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = "播放"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -185,12 +186,14 @@ class Outline:
 
 
 _OUTLINES: OrderedDict[tuple[Any, ...], Outline] = OrderedDict()
+_OUTLINES_LOCK = threading.Lock()  # granian serves each process's requests on several threads
 OUTLINE_CACHE_SIZE = 256
 STATE_PLACEHOLDER = re.compile(r"__STATE_(\d+)__")
 
 
 _VERSION_SQL = (
-    "SELECT (SELECT COUNT(*) FROM catalog_activity WHERE course_id = %s),"
+    "SELECT (SELECT structure_version FROM catalog_course WHERE id = %s),"
+    " (SELECT COUNT(*) FROM catalog_activity WHERE course_id = %s),"
     " (SELECT MAX(updated_at) FROM catalog_activity WHERE course_id = %s),"
     " (SELECT COUNT(*) FROM catalog_chapter WHERE course_id = %s),"
     " (SELECT MAX(updated_at) FROM catalog_chapter WHERE course_id = %s)"
@@ -201,16 +204,17 @@ def _outline_version(course_id: int) -> tuple[Any, ...]:
     """Changes whenever a chapter or activity of the course is added, changed or removed. Plain
     SQL: the ORM would spend longer compiling these subqueries than the database runs them."""
     with connection.cursor() as cursor:
-        cursor.execute(_VERSION_SQL, [course_id] * 4)
+        cursor.execute(_VERSION_SQL, [course_id] * 5)
         return tuple(cursor.fetchone() or ())
 
 
 def course_outline(course_id: int) -> Outline:
     key = (course_id, get_language(), *_outline_version(course_id))
-    cached = _OUTLINES.get(key)
-    if cached is not None:
-        _OUTLINES.move_to_end(key)
-        return cached
+    with _OUTLINES_LOCK:
+        cached = _OUTLINES.get(key)
+        if cached is not None:
+            _OUTLINES.move_to_end(key)
+            return cached
     kind_labels = dict(ActivityKind.choices)
     chapters = {
         pk: ChapterRow(pk, title)
@@ -242,9 +246,10 @@ def course_outline(course_id: int) -> Outline:
     facts = [ActivityFacts(pk, by_id[pk].kind, by_id[pk].required) for pk in order]
     html = render_to_string("learning/_outline.html", {"chapters": list(chapters.values())})
     outline = Outline(tuple(facts), order, titles, durations, html)
-    _OUTLINES[key] = outline
-    while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
-        _OUTLINES.popitem(last=False)
+    with _OUTLINES_LOCK:
+        _OUTLINES[key] = outline
+        while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
+            _OUTLINES.popitem(last=False)
     return outline
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("e/<int:enrolment_id>/", views.course, name="course"),
     path("e/<int:enrolment_id>/a/<int:activity_id>/", views.activity, name="activity"),
     path("e/<int:enrolment_id>/a/<int:activity_id>/play", views.play, name="play"),
+    path("e/<int:enrolment_id>/a/<int:activity_id>/complete", views.complete, name="complete"),
     path(
         "e/<int:enrolment_id>/a/<int:activity_id>/checkpoints/<int:checkpoint_id>/",
         views.checkpoint,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -90,11 +92,37 @@ def activity(request: AuthedRequest, enrolment_id: int, activity_id: int) -> Htt
             "checkpoints": checkpoints,
             "watch_ratio": str(actions.watch_ratio_of(item)),
         }
-    elif item.kind == ActivityKind.DOCUMENT:
+    if item.kind in actions.OPEN_KINDS and progress is not None and not closed_message:
+        elapsed = (timezone.now() - progress.started_at).total_seconds()
+        context["wait_seconds"] = max(0, math.ceil(actions.min_view_seconds(item) - elapsed))
+        context["complete_url"] = reverse("learning:complete", args=[enrolment.pk, item.pk])
+    if item.kind == ActivityKind.DOCUMENT:
         context["viewer_url"] = catalog_selectors.viewer_url(item) or ""
         context["viewer_is_pdf"] = catalog_selectors.viewer_kind(item) == "pdf"
         context["download_url"] = catalog_selectors.download_url(item) or ""
     return render(request, "learning/activity.html", context)
+
+
+@login_required
+@require_POST
+def complete(request: AuthedRequest, enrolment_id: int, activity_id: int) -> HttpResponse:
+    """Mark a page, document or link complete (after its minimum time open). JSON for the page's
+    script; a redirect back (or, for a link with ?go=1, to the link) without JavaScript."""
+    enrolment = access_enrolment(request.user, enrolment_id)
+    item = access_activity(enrolment, activity_id)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    try:
+        progress = actions.activity_complete(acting_user=request.user, enrolment=enrolment, activity=item)
+    except ApplicationError as error:
+        if wants_json:
+            return _json_error(error)
+        messages.error(request, error.message)
+        return redirect("learning:activity", enrolment_id=enrolment.pk, activity_id=item.pk)
+    if wants_json:
+        return JsonResponse({"completed": progress.state == "completed", "progress": enrolment.progress})
+    if item.kind == ActivityKind.LINK and request.GET.get("go") and item.url:
+        return redirect(item.url)  # the activity's own link, never a parameter
+    return redirect("learning:activity", enrolment_id=enrolment.pk, activity_id=item.pk)
 
 
 @login_required

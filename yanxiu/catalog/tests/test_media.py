@@ -103,8 +103,9 @@ def test_reupload_replaces_the_old_playlist_only_after_success(
             acting_user=author, activity=activity, title="视频", upload=SimpleUploadedFile("b.mov", other_video)
         )
     activity.refresh_from_db()
-    # While the new upload waits, the old playlist still plays.
+    # While the new upload waits, the old playlist still plays, measured by its own duration.
     assert activity.media_status == MediaStatus.PENDING and first_dir.is_dir()
+    assert activity.duration_seconds == 2
     assert selectors.playlist_url(activity).endswith(f"{first_dir.name}/index.m3u8")
     with django_capture_on_commit_callbacks(execute=True):
         media.transcode_activity(activity.pk)

@@ -228,9 +228,17 @@ def test_checkpoints_must_be_answered_to_complete(regions) -> None:
         )
 
 
+def read(enrolment, activity, *, seconds=60):
+    """Open a page and mark it complete `seconds` later."""
+    user = enrolment.teacher.user
+    actions.activity_open(acting_user=user, enrolment=enrolment, activity=activity)
+    now = timezone.now() + dt.timedelta(seconds=seconds)
+    return actions.activity_complete(acting_user=user, enrolment=enrolment, activity=activity, now=now)
+
+
 def open_pages(enrolment, n):
     for activity in enrolment.offering.course.activities.filter(kind=ActivityKind.PAGE, required=True)[:n]:
-        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=activity)
+        read(enrolment, activity)
     enrolment.refresh_from_db()
 
 
@@ -256,7 +264,7 @@ def test_ratio_rounds_up(regions) -> None:
 def test_optional_activities_do_not_count(regions) -> None:
     enrolment = enrol(build_course([ActivityKind.PAGE] * 5, optional=5))
     for activity in enrolment.offering.course.activities.filter(required=False):
-        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=activity)
+        read(enrolment, activity)
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.LEARNING
     assert enrolment.progress == 0
@@ -282,16 +290,49 @@ def test_assignment_not_required_by_the_rule(regions) -> None:
     assert enrolment.status == EnrolmentStatus.PASSED
 
 
-def test_opening_a_page_twice_completes_it_once(regions) -> None:
+def test_opening_a_page_only_views_it_completing_takes_time_and_counts_once(regions, settings) -> None:
+    settings.LEARNING_MIN_VIEW_SECONDS = 10
     enrolment = enrol(build_course())
+    user = enrolment.teacher.user
     page = enrolment.offering.course.activities.first()
     for _ in range(2):
-        actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page)
+        progress = actions.activity_open(acting_user=user, enrolment=enrolment, activity=page)
+    assert progress.state == ProgressState.IN_PROGRESS
+    with pytest.raises(ValidationFailed) as raised:
+        actions.activity_complete(acting_user=user, enrolment=enrolment, activity=page)
+    assert raised.value.code == "too_soon"
+    assert "秒后再标记完成" in raised.value.message
+    for _ in range(2):  # a retried POST
+        read(enrolment, page, seconds=11)
     assert Statement.objects.filter(verb="completed", object_id=page.pk).count() == 1
-    assert Statement.objects.filter(verb="viewed", object_id=page.pk).count() == 2
+    assert Statement.objects.filter(verb="viewed", object_id=page.pk).count() == 4
     enrolment.refresh_from_db()
     assert enrolment.last_activity_id == page.pk
     assert enrolment.started_at is not None
+
+
+def test_an_author_may_set_the_minimum_time_and_links_need_none(regions) -> None:
+    course = build_course([ActivityKind.PAGE, ActivityKind.LINK])
+    enrolment = enrol(course)
+    page, link = course.activities.order_by("position")
+    page.completion = {"open": True, "min_seconds": 120}
+    page.save()
+    with pytest.raises(ValidationFailed):
+        read(enrolment, page, seconds=60)
+    assert read(enrolment, page, seconds=121).state == ProgressState.COMPLETED
+    assert read(enrolment, link, seconds=0).state == ProgressState.COMPLETED
+
+
+def test_completing_needs_an_opening_and_fits_only_pages_documents_links(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    page = enrolment.offering.course.activities.get(kind=ActivityKind.PAGE)
+    with pytest.raises(ValidationFailed) as raised:
+        actions.activity_complete(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page)
+    assert raised.value.code == "not_opened"
+    with pytest.raises(ValidationFailed) as raised:
+        read(enrolment, video)
+    assert raised.value.code == "not_completable"
+    assert not ActivityProgress.objects.filter(state=ProgressState.COMPLETED).exists()
 
 
 # --- Open dates ----------------------------------------------------------------------------------
@@ -307,6 +348,88 @@ def test_learning_only_while_open(regions) -> None:
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.SELECTED  # viewing a closed course records nothing
     assert not Statement.objects.filter(actor=enrolment.teacher.user).exists()
+    assert not ActivityProgress.objects.filter(enrolment=enrolment).exists()
+
+
+def close(enrolment):
+    period = enrolment.offering.period
+    period.closed_at = timezone.now()
+    period.save()
+    enrolment.offering.period.closed_at = period.closed_at
+
+
+def test_heartbeats_stop_counting_when_the_period_closes(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    actions.heartbeats_apply(playback_id=pid, beats=beats((0, 10)), now=later(pid, 12))
+    close(enrolment)
+    with pytest.raises(Conflict) as raised:
+        actions.heartbeats_apply(playback_id=pid, beats=beats((10, 95), start_seq=1), now=later(pid, 100))
+    assert raised.value.code == "closed"
+    assert progress_of(enrolment, video).seconds_watched == 10
+
+
+def test_a_closed_periods_results_are_final(regions) -> None:
+    course = build_course()
+    enrolment = enrol(course)
+    open_pages(enrolment, 2)
+    enrolment.status = EnrolmentStatus.FAILED
+    enrolment.save()
+    close(enrolment)
+    with pytest.raises(ValidationFailed) as raised:
+        read(enrolment, course.activities.all()[3])
+    assert raised.value.code == "closed"
+    # Even if a completion slipped in, the result would not change.
+    ActivityProgress.objects.filter(enrolment=enrolment).update(state=ProgressState.COMPLETED)
+    ActivityProgress.objects.bulk_create(
+        [
+            ActivityProgress(enrolment=enrolment, activity=a, state=ProgressState.COMPLETED)
+            for a in course.activities.all()[2:]
+        ]
+    )
+    actions.enrolment_reevaluate(enrolment, now=timezone.now())
+    enrolment.refresh_from_db()
+    assert (enrolment.status, enrolment.hours_earned) == (EnrolmentStatus.FAILED, None)
+
+
+# --- Abuse of the heartbeat ----------------------------------------------------------------------
+def test_sequence_numbers_far_ahead_are_refused_and_old_ones_ignored(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    with pytest.raises(ValidationFailed):
+        actions.heartbeats_apply(playback_id=pid, beats=beats((0, 5), start_seq=5000), now=later(pid, 10))
+    # Walk the window forward: only a bounded set of numbers is ever stored.
+    for seq in range(0, 1500, 300):
+        actions.heartbeats_apply(playback_id=pid, beats=beats((0, 1), start_seq=seq), now=later(pid, 10 + seq))
+    playback = Playback.objects.get(pk=pid)
+    assert playback.seq_high == 1200
+    assert all(n > 1200 - actions.SEQ_WINDOW for n in playback.seqs)
+    # A beat older than the window counts as applied: nothing is credited for it.
+    result = actions.heartbeats_apply(playback_id=pid, beats=beats((50, 60), start_seq=3), now=later(pid, 2000))
+    assert result["applied"] == []
+
+
+def test_stored_events_are_bounded_by_wall_time_and_client_times_clamped(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    pid = start(enrolment, video)["playback"]
+    raw = [
+        {"seq": i, "start": 0, "end": 0, "position": 0, "event": "seek", "at": 0}  # 1970: backdated
+        for i in range(200)
+    ]
+    actions.heartbeats_apply(playback_id=pid, beats=actions.beats_parse(raw), now=later(pid, 5))
+    stored = Statement.objects.filter(verb="seeked")
+    assert stored.count() == actions.EVENTS_FREE + 5
+    started = Playback.objects.get(pk=pid).started_at
+    assert all(at >= started for at in stored.values_list("timestamp", flat=True))
+
+
+def test_old_playbacks_are_pruned_when_the_learner_plays_again(video_enrolment) -> None:
+    enrolment, video = video_enrolment
+    old = start(enrolment, video)["playback"]
+    Playback.objects.filter(pk=old).update(started_at=timezone.now() - dt.timedelta(days=2))
+    start(enrolment, video)
+    assert not Playback.objects.filter(pk=old).exists()
+    assert Playback.objects.filter(user=enrolment.teacher.user).count() == 1
 
 
 def test_retake_dates_override_the_period(regions) -> None:
@@ -382,3 +505,20 @@ def test_heartbeat_locks_only_its_own_rows(video_enrolment) -> None:
         assert not any("catalog_activity" in sql.split("FOR UPDATE")[1] for sql in locks)
     else:
         assert locks == []  # SQLite has no row locks; IMMEDIATE transactions serialise writers
+
+
+def test_the_recompute_preview_locks_and_writes_nothing(regions) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrolment = enrol(build_course())
+    open_pages(enrolment, 2)
+    offering = enrolment.offering
+    offering.pass_rule = {"required_ratio": "0.4", "assignment_required": True}
+    offering.save()
+    admin = UserFactory()
+    with CaptureQueriesContext(connection) as captured:
+        counts = actions.period_recompute(acting_user=admin, period=offering.period, apply=False)
+    assert counts["newly_passed"] == 1
+    sql = [q["sql"].upper() for q in captured]
+    assert not any("FOR UPDATE" in q or q.startswith(("UPDATE", "INSERT", "DELETE")) for q in sql)

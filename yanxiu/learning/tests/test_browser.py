@@ -28,6 +28,7 @@ VIDEO_SECONDS = 5
 def learner(transactional_db: Any, settings: Any, tmp_path: Any) -> Any:
     """Committed data for the live server thread: a published course with a real video and a page."""
     settings.LEARNING_HEARTBEAT_SECONDS = 1
+    settings.LEARNING_MIN_VIEW_SECONDS = 2
     make_regions()
     author = user_with_role(Role.COURSE_AUTHOR)
     course = catalog_actions.course_create(
@@ -114,6 +115,8 @@ def test_learner_watches_a_video_completes_the_course_and_a_second_window_pauses
     expect(page.get_by_test_id("checklist")).to_contain_text("完成必修活动 1 项")
     page.get_by_role("link", name="学习反思").first.click()
     expect(page.get_by_test_id("page-body")).to_contain_text("写下一点体会")
+    # Read for the minimum time: the page marks itself complete.
+    expect(page.get_by_test_id("activity-state")).to_have_text("已完成", timeout=10_000)
     page.get_by_role("link", name="返回课程").click()
     expect(page.get_by_test_id("course-status")).to_have_text("已通过")
     expect(page.get_by_test_id("passed-note")).to_contain_text("获得 4.0 学时")

@@ -1,9 +1,11 @@
 """The learner's pages and the player's endpoints: who may reach what, and what they show."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from yanxiu.catalog.models import ActivityKind, Chapter, Checkpoint
 from yanxiu.learning.models import ActivityProgress, Playback, Statement
@@ -104,10 +106,13 @@ def test_learner_workbench_is_the_center(client, enrolment) -> None:
 
 
 # --- Course page ---------------------------------------------------------------------------------
-def test_course_page_shows_checklist_states_and_resume(client, enrolment) -> None:
+def test_course_page_shows_checklist_states_and_resume(client, enrolment, settings) -> None:
+    settings.LEARNING_MIN_VIEW_SECONDS = 0
     client.force_login(enrolment.teacher.user)
     links = urls(enrolment)
-    client.get(links["page"])  # completes the page
+    client.get(links["page"])
+    page = enrolment.offering.course.activities.get(kind=ActivityKind.PAGE)
+    client.post(reverse("learning:complete", args=[enrolment.pk, page.pk]))
     html = client.get(links["course"]).content.decode()
     assert "完成必修活动 1 项（需完成 2 项，共 3 项）" in html
     assert "还需完成 1 项必修活动" in html
@@ -143,16 +148,31 @@ def test_course_page_queries_do_not_grow_with_the_course(client, regions, django
     assert counts[0] <= 8  # session, user, enrolment, outline version, progress, savepoints
 
 
-def test_outline_follows_changes_to_the_course(client, enrolment) -> None:
+def test_outline_follows_authoring_changes(client, enrolment) -> None:
+    """Reorders and renames are bulk updates that leave updated_at alone: the course's structure
+    version still moves the learner's cached outline on."""
+    from yanxiu.catalog import actions as catalog_actions
+
+    author = user_with_role(Role.SYSTEM_ADMIN)
+    course = enrolment.offering.course
+    chapter = course.chapters.get()
     client.force_login(enrolment.teacher.user)
     url = reverse("learning:course", args=[enrolment.pk])
-    assert "新增的活动" not in client.get(url).content.decode()
-    add_activity(enrolment.offering.course.chapters.get(), title="新增的活动")
-    assert "新增的活动" in client.get(url).content.decode()
-    Chapter.objects.filter(course=enrolment.offering.course).update(title="改名的章节")
-    from django.utils import timezone
 
-    Chapter.objects.filter(course=enrolment.offering.course).update(updated_at=timezone.now())
+    titles = ("课程视频", "课程页面", "课程链接")
+
+    def order() -> list[str]:
+        html = client.get(url).content.decode()
+        return sorted(titles, key=html.index)
+
+    for activity, title in zip(course.activities.order_by("position"), titles, strict=True):
+        activity.title = title
+        activity.save()
+    assert order() == ["课程视频", "课程页面", "课程链接"]
+    link = course.activities.get(kind=ActivityKind.LINK)
+    catalog_actions.activity_move(acting_user=author, activity=link, direction="up")
+    assert order() == ["课程视频", "课程链接", "课程页面"]
+    catalog_actions.chapter_update(acting_user=author, chapter=chapter, title="改名的章节")
     assert "改名的章节" in client.get(url).content.decode()
 
 
@@ -195,10 +215,44 @@ def test_page_body_and_link(client, enrolment) -> None:
     link = enrolment.offering.course.activities.get(kind=ActivityKind.LINK)
     link.url = "https://example.edu.cn/x"
     link.save()
+    complete = reverse("learning:complete", args=[enrolment.pk, link.pk])
     html = client.get(reverse("learning:activity", args=[enrolment.pk, link.pk])).content.decode()
-    assert 'href="https://example.edu.cn/x"' in html
-    assert 'rel="noopener noreferrer"' in html
+    assert f'action="{complete}?go=1" target="_blank"' in html
+    assert "https://example.edu.cn/x" in html
+    # Following the link completes it and leads there (the activity's own URL, never a parameter).
+    response = client.post(f"{complete}?go=1&next=https://evil.example/")
+    assert response.status_code == 302 and response["Location"] == "https://example.edu.cn/x"
+    assert ActivityProgress.objects.get(activity=link).state == "completed"
     assert "<p>正文</p>" in client.get(urls(enrolment)["page"]).content.decode()
+
+
+def test_complete_endpoint_waits_and_answers_json_or_redirects(client, enrolment, settings) -> None:
+    settings.LEARNING_MIN_VIEW_SECONDS = 30
+    page = enrolment.offering.course.activities.get(kind=ActivityKind.PAGE)
+    url = reverse("learning:complete", args=[enrolment.pk, page.pk])
+    client.force_login(enrolment.teacher.user)
+    assert client.get(url).status_code == 405  # a GET (prefetch, crawler) completes nothing
+    not_opened = client.post(url, HTTP_ACCEPT="application/json")
+    assert not_opened.status_code == 400 and not_opened.json()["code"] == "not_opened"
+    html = client.get(urls(enrolment)["page"]).content.decode()
+    assert 'data-wait="30"' in html
+    too_soon = client.post(url, HTTP_ACCEPT="application/json")
+    assert too_soon.status_code == 400 and "秒后再标记完成" in too_soon.json()["message"]
+    back = client.post(url, follow=True)  # without JavaScript: back to the page with the message
+    assert "秒后再标记完成" in back.content.decode()
+    ActivityProgress.objects.filter(activity=page).update(started_at=timezone.now() - dt.timedelta(seconds=31))
+    done = client.post(url, HTTP_ACCEPT="application/json")
+    assert done.json() == {"completed": True, "progress": 50}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other_teacher"])
+def test_nobody_else_completes_a_learners_activity(client, enrolment, who) -> None:
+    page = enrolment.offering.course.activities.get(kind=ActivityKind.PAGE)
+    if who == "other_teacher":
+        client.force_login(TeacherFactory().user)
+    response = client.post(reverse("learning:complete", args=[enrolment.pk, page.pk]))
+    assert response.status_code == (302 if who == "anonymous" else 404)
+    assert not ActivityProgress.objects.exists()
 
 
 # --- Player endpoints ----------------------------------------------------------------------------
@@ -283,22 +337,29 @@ def rule_changed(regions):
 
     course = build_course()
     enrolment = enrol(course)
+    later = timezone.now() + dt.timedelta(minutes=1)
     for page in course.activities.all()[:2]:
         actions.activity_open(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page)
+        actions.activity_complete(acting_user=enrolment.teacher.user, enrolment=enrolment, activity=page, now=later)
     offering = enrolment.offering
     offering.pass_rule = {"required_ratio": "0.4", "assignment_required": True}
     offering.save()
     return enrolment
 
 
-@pytest.mark.parametrize("who, status", [("learner", 403), ("school_admin", 403), ("other_city", 404)])
+@pytest.mark.parametrize(
+    "who, status", [("anonymous", 302), ("learner", 403), ("school_admin", 403), ("other_city", 404)]
+)
 def test_recompute_is_for_the_organisers_admins(client, rule_changed, who, status) -> None:
     users = {
+        "anonymous": lambda: None,
         "learner": lambda: rule_changed.teacher.user,
         "school_admin": lambda: user_with_role(Role.SCHOOL_ADMIN, school=rule_changed.teacher.school),
         "other_city": lambda: user_with_role(Role.CITY_ADMIN, region_code="440300"),
     }
-    client.force_login(users[who]())
+    user = users[who]()
+    if user is not None:
+        client.force_login(user)
     url = reverse("learning:recompute", args=[rule_changed.offering.period_id])
     assert client.get(url).status_code == status
     assert client.post(url).status_code == status
@@ -331,6 +392,7 @@ def test_documents_are_shown_or_offered_for_download(client, enrolment) -> None:
     assert "请下载后阅读" in html
     assert reverse("catalog:activity_download", kwargs={"activity_id": office.pk}) in html
     assert "uploads/1/b.docx" not in html  # the original is never a public media URL
-    # Opening a document completes it.
+    # Opening a document does not complete it: that needs a POST after the minimum time.
     states = ActivityProgress.objects.filter(activity__in=[pdf, office]).values_list("state", flat=True)
-    assert set(states) == {"completed"}
+    assert set(states) == {"in_progress"}
+    assert 'data-testid="complete-form"' in html
