@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, ProtectedError, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -23,12 +23,14 @@ from yanxiu.core.spreadsheets import no_data_rows, read_table, write_xlsx
 from yanxiu.org import permissions as org_permissions
 from yanxiu.org.models import EmploymentStatus, Region, Teacher
 from yanxiu.training import permissions, selectors
+from yanxiu.training.formats import hours_text
 from yanxiu.training.models import (
     DEFAULT_HOURS_CAP,
     DEFAULT_PASS_RULE,
     Enrolment,
     EnrolmentSource,
     EnrolmentStatus,
+    FeeStatus,
     Klass,
     Offering,
     Period,
@@ -36,6 +38,9 @@ from yanxiu.training.models import (
 )
 
 ENROLMENT_HEADERS = ("项目", "期次", "教师编号", "课程编号")
+PASS_PERCENT_MESSAGE = "必修活动完成比例应在 1 到 100 之间。"  # noqa: S105 - a message, not a password
+# The sources an administrator gives; chosen enrolments are the learner's, retakes come from retakes_open.
+ADMIN_SOURCES = (EnrolmentSource.ASSIGNED, EnrolmentSource.RECOMMENDED)
 
 
 # --- Schemes -----------------------------------------------------------------------------------
@@ -251,25 +256,43 @@ def period_update(
     selection_closes_at: dt.datetime | None,
     request: HttpRequest | None = None,
 ) -> Period:
+    """Change a period's code, dates and selection window. A closed period keeps its dates: its
+    enrolments were passed or failed against them (the code may still be corrected)."""
     permissions.access_period(acting_user, period.pk)
     code = (code or "").strip()
     _check_period_fields(code, starts_on, ends_on, selection_opens_at, selection_closes_at)
     fields = ("code", "starts_on", "ends_on", "selection_opens_at", "selection_closes_at")
-    before = {f: str(getattr(period, f)) for f in fields}
-    period.code, period.starts_on, period.ends_on = code, starts_on, ends_on
-    period.selection_opens_at, period.selection_closes_at = selection_opens_at, selection_closes_at
+    dates = {
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "selection_opens_at": selection_opens_at,
+        "selection_closes_at": selection_closes_at,
+    }
     try:
         with transaction.atomic():
-            period.save()
+            # The lock period_close takes: a period closing meanwhile keeps its dates too.
+            locked = Period.objects.select_for_update().get(pk=period.pk)
+            if locked.closed_at is not None and any(getattr(locked, f) != v for f, v in dates.items()):
+                closed_on = timezone.localtime(locked.closed_at)
+                raise ValidationFailed(
+                    f"{locked.code} 期已于 {closed_on:%Y-%m-%d} 结束，不能再修改日期和选课时间。", code="period_closed"
+                )
+            before = {f: str(getattr(locked, f)) for f in fields}
+            locked.code = code
+            for name, value in dates.items():
+                setattr(locked, name, value)
+            locked.save()
             audit_record(
                 action="period.updated",
                 actor=acting_user,
                 request=request,
-                target=period,
-                detail={"before": before, "after": {f: str(getattr(period, f)) for f in fields}},
+                target=locked,
+                detail={"before": before, "after": {f: str(getattr(locked, f)) for f in fields}},
             )
     except IntegrityError:
         raise ValidationFailed(f"项目“{period.project.name}”已有 {code} 期。", code="period_exists") from None
+    for name in (*fields, "closed_at", "updated_at"):
+        setattr(period, name, getattr(locked, name))
     return period
 
 
@@ -329,8 +352,9 @@ def offering_add(*, acting_user: User, period: Period, course: Course, request: 
 
 def pass_rule_from_percent(percent: Decimal, assignment_required: bool) -> dict[str, Any]:
     """{"required_ratio": "0.6", "assignment_required": true} from 60 (percent) and yes/no."""
-    if not percent.is_finite() or not Decimal(0) <= percent <= Decimal(100):
-        raise ValidationFailed("必修活动完成比例应在 0 到 100 之间。", code="bad_pass_rule")
+    # 0% would pass learners who did nothing.
+    if not percent.is_finite() or not Decimal(1) <= percent <= Decimal(100):
+        raise ValidationFailed(PASS_PERCENT_MESSAGE, code="bad_pass_rule")
     ratio = (percent / Decimal(100)).normalize()
     return {"required_ratio": f"{ratio:f}", "assignment_required": bool(assignment_required)}
 
@@ -554,29 +578,36 @@ def _require_open_for_assignment(offering: Offering) -> None:
 
 
 def enrolments_assign(
-    *, acting_user: User, offering: Offering, rule: selectors.EnrolmentRule, request: HttpRequest | None = None
+    *,
+    acting_user: User,
+    offering: Offering,
+    rule: selectors.EnrolmentRule,
+    source: str = EnrolmentSource.ASSIGNED,
+    request: HttpRequest | None = None,
 ) -> dict[str, int]:
-    """Enrolment by rule: enrol the active teachers of the scope matching `rule` (source: assigned).
+    """Enrolment by rule: enrol the active teachers of the scope matching `rule`, as assigned (指定)
+    or recommended (推荐) courses.
 
     Teachers already enrolled are skipped, and so are those the course would take over the
     period's hours cap (assigned courses count towards it as chosen ones do). The offering row is
     locked and the (teacher, offering) pair is unique, so a double submit enrols nobody twice.
     """
     permissions.access_offering(acting_user, offering.pk)
+    if source not in ADMIN_SOURCES:
+        raise ValidationFailed("选课来源应为“指定”或“推荐”。", code="bad_source")
     _require_open_for_assignment(offering)
     with transaction.atomic():
         Offering.objects.select_for_update().get(pk=offering.pk)
-        candidate_ids = list(selectors.rule_teachers(acting_user, rule).values_list("pk", flat=True))
+        # Teacher locks in pk order, as the import takes them: two writers never deadlock.
+        candidate_ids = list(selectors.rule_teachers(acting_user, rule).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(candidate_ids), 2000):
             # The same lock enrolment_choose takes: no one chooses past the cap meanwhile.
-            list(Teacher.objects.select_for_update().filter(pk__in=candidate_ids[start : start + 2000]).values("pk"))
+            chunk = candidate_ids[start : start + 2000]
+            list(Teacher.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
         plan = selectors.assignment_plan(acting_user, offering, rule)
         before = Enrolment.objects.filter(offering=offering).count()
         Enrolment.objects.bulk_create(
-            [
-                Enrolment(teacher_id=pk, offering=offering, source=EnrolmentSource.ASSIGNED)
-                for pk in plan.new_teacher_ids
-            ],
+            [Enrolment(teacher_id=pk, offering=offering, source=source) for pk in plan.new_teacher_ids],
             batch_size=2000,
             ignore_conflicts=True,
         )
@@ -588,9 +619,113 @@ def enrolments_assign(
                 actor=acting_user,
                 request=request,
                 target=offering,
-                detail={"rule": rule.as_params(), **summary},
+                detail={"rule": rule.as_params(), "source": source, **summary},
             )
     return summary
+
+
+def enrolment_update(
+    *,
+    acting_user: User,
+    enrolment: Enrolment,
+    fee_status: str | None = None,
+    klass: Klass | None = None,
+    source: str | None = None,
+    request: HttpRequest | None = None,
+) -> Enrolment:
+    """An administrator changes an enrolment: its fee status (未缴费 blocks learning), its class
+    (another class of the same offering, within capacity) or its source (指定 ⇄ 推荐).
+
+    None leaves a field as it is; a change to nothing records nothing.
+    """
+    permissions.access_enrolment(acting_user, enrolment.pk)
+    if fee_status is not None and fee_status not in FeeStatus.values:
+        raise ValidationFailed("请选择缴费状态：免费、未缴费或已缴费。", code="bad_fee_status")
+    if source is not None and source not in ADMIN_SOURCES:
+        raise ValidationFailed("选课来源只能改为“指定”或“推荐”。", code="bad_source")
+    if klass is not None and klass.offering_id != enrolment.offering_id:
+        raise ValidationFailed("只能调到同一门课程的其他班级。", code="klass_elsewhere")
+    with transaction.atomic():
+        if klass is not None:
+            # The lock klasses_split takes before it fills classes: nobody overfills one meanwhile.
+            Offering.objects.select_for_update().get(pk=enrolment.offering_id)
+        locked = Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+        if locked is None:
+            raise NotFound("这条选课记录已被移除。")
+        fields = ("fee_status", "klass_id", "source")
+        before = {f: getattr(locked, f) for f in fields}
+        if fee_status is not None:
+            locked.fee_status = fee_status
+        if source is not None and source != locked.source:
+            if locked.source not in ADMIN_SOURCES:
+                raise ValidationFailed("只有指定或推荐的选课可以改来源；自主选课和重修不能改。", code="source_fixed")
+            locked.source = source
+        if klass is not None and klass.pk != locked.klass_id:
+            size = Enrolment.objects.filter(klass=klass).count()
+            if klass.capacity is not None and size >= klass.capacity:
+                raise ValidationFailed(
+                    f"班级“{klass.name}”已满（{size}/{klass.capacity} 人），请先调整容量或选其他班级。",
+                    code="klass_full",
+                )
+            locked.klass = klass
+        after = {f: getattr(locked, f) for f in fields}
+        changed = [f for f in fields if before[f] != after[f]]
+        if changed:
+            locked.save(update_fields=[f.removesuffix("_id") for f in changed] + ["updated_at"])
+            audit_record(
+                action="enrolment.updated",
+                actor=acting_user,
+                request=request,
+                target=locked,
+                detail={
+                    "before": {f: before[f] for f in changed},
+                    "after": {f: after[f] for f in changed},
+                },
+            )
+    return locked
+
+
+def enrolment_remove(*, acting_user: User, enrolment: Enrolment, request: HttpRequest | None = None) -> None:
+    """An administrator removes a wrongly assigned enrolment, only while nothing was learned in it.
+
+    Results are never lost: once learning started (a start time, progress, a status beyond
+    已选课), the enrolment stays; its learning records hang on it.
+    """
+    permissions.access_enrolment(acting_user, enrolment.pk)
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+        if locked is None:
+            return  # removed already (a double click)
+        if (
+            locked.started_at is not None
+            or locked.status != EnrolmentStatus.SELECTED
+            or locked.progress
+            or locked.last_learned_at is not None
+        ):
+            raise ValidationFailed(
+                "该学员已经开始学习这门课程，不能移除选课：学习记录和结果必须保留。", code="already_started"
+            )
+        detail = {
+            "teacher": locked.teacher_id,
+            "offering": locked.offering_id,
+            "klass": locked.klass_id,
+            "source": locked.source,
+            "fee_status": locked.fee_status,
+        }
+        try:
+            with transaction.atomic():
+                locked.delete()
+        except (IntegrityError, ProtectedError):
+            # Something still points at it (e.g. a retake of it): keep it rather than lose that.
+            raise ValidationFailed("这条选课记录已有关联记录，不能移除。", code="enrolment_in_use") from None
+        audit_record(
+            action="enrolment.removed",
+            actor=acting_user,
+            request=request,
+            target_type=Enrolment._meta.label_lower,
+            target_id=enrolment.pk,
+            detail=detail,
+        )
 
 
 def enrolments_export(
@@ -653,7 +788,8 @@ def enrolment_choose(*, acting_user: User, offering: Offering, request: HttpRequ
         after = period_hours_of(teacher, period) + offering.course.credit_hours
         if after > cap:
             raise ValidationFailed(
-                f"本期已选 {after - offering.course.credit_hours} 学时，再选此课程将超过每期 {cap} 学时的上限。",
+                f"本期已选 {hours_text(after - offering.course.credit_hours)} 学时，"
+                f"再选此课程将超过每期 {hours_text(cap)} 学时的上限。",
                 code="hours_cap",
             )
         enrolment = Enrolment.objects.create(teacher=teacher, offering=offering, source=EnrolmentSource.CHOSEN)
@@ -770,7 +906,7 @@ def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run
             after = hours[(teacher_id, period.pk)] + course_hours[course_id]
             cap = period.project.hours_cap_per_period
             if after > cap:
-                errors.append((line, f"超过每期 {cap} 学时的上限（本期将达 {after} 学时）。"))
+                errors.append((line, f"超过每期 {hours_text(cap)} 学时的上限（本期将达 {hours_text(after)} 学时）。"))
                 continue
             hours[(teacher_id, period.pk)] = after
             new.append((teacher_id, course_id, period))
@@ -783,35 +919,28 @@ def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run
     else:
         with transaction.atomic():
             # The lock enrolment_choose takes: nobody chooses past the cap meanwhile.
-            list(Teacher.objects.select_for_update().filter(pk__in={t for _, t, _, _ in wanted}).values("pk"))
+            teacher_ids = sorted({t for _, t, _, _ in wanted})
+            list(Teacher.objects.select_for_update().filter(pk__in=teacher_ids).order_by("pk").values("pk"))
             new, counts["unchanged"] = classify()
             offerings: dict[tuple[int, int], Offering] = {
                 (o.period_id, o.course_id): o for o in Offering.objects.filter(period__in={p.pk for _, _, p in new})
             }
             for _, course_id, period in new:
                 if (period.pk, course_id) not in offerings:
-                    offering = Offering.objects.create(
-                        period=period, course_id=course_id, pass_rule=dict(DEFAULT_PASS_RULE)
+                    # get_or_create: a retake opened meanwhile may have offered the course already.
+                    offering, created = Offering.objects.get_or_create(
+                        period=period, course_id=course_id, defaults={"pass_rule": dict(DEFAULT_PASS_RULE)}
                     )
                     offerings[(period.pk, course_id)] = offering
-                    counts["offerings_created"] += 1
-            Enrolment.objects.bulk_create(
-                [
-                    Enrolment(
-                        teacher_id=teacher_id,
-                        offering=offerings[(period.pk, course_id)],
-                        source=EnrolmentSource.ASSIGNED,
-                    )
-                    for teacher_id, course_id, period in new
-                ],
-                batch_size=2000,
-            )
-            counts["created"] = len(new)
+                    counts["offerings_created"] += int(created)
+            counts["created"] = _assigned_insert([(t, offerings[(p.pk, c)]) for t, c, p in new])
+            # Rows someone enrolled between our look and our insert are there now: unchanged.
+            counts["unchanged"] += len(new) - counts["created"]
             audit_record(
                 action="enrolments.imported",
                 actor=actor,
                 actor_label="" if actor else "system",
-                detail={"created": len(new), "file": filename},
+                detail={"created": counts["created"], "file": filename},
             )
     errors.sort()
     return {
@@ -822,6 +951,31 @@ def enrolments_import(data: bytes, filename: str, *, actor: User | None, dry_run
         "offerings_created": counts["offerings_created"],
         "error_rows": errors,
     }
+
+
+def _assigned_insert(pairs: list[tuple[int, Offering]]) -> int:
+    """Insert assigned enrolments for (teacher id, offering) pairs; returns how many were new.
+
+    A pair enrolled meanwhile is skipped, not an IntegrityError: retakes_open takes no teacher
+    locks, so a retake of the same course may land between the caller's check and this insert.
+    Every other writer waits for the caller's teacher locks and retakes are never "assigned", so
+    the assigned rows that appear for these pairs are exactly the ones inserted here.
+    """
+    if not pairs:
+        return 0
+    wanted = {(t, o.pk) for t, o in pairs}
+    held = Enrolment.objects.filter(
+        teacher_id__in={t for t, _ in pairs},
+        offering_id__in={o.pk for _, o in pairs},
+        source=EnrolmentSource.ASSIGNED,
+    ).values_list("teacher_id", "offering_id")
+    before = len(wanted & set(held.iterator(chunk_size=2000)))
+    Enrolment.objects.bulk_create(
+        [Enrolment(teacher_id=t, offering=o, source=EnrolmentSource.ASSIGNED) for t, o in pairs],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return len(wanted & set(held.iterator(chunk_size=2000))) - before
 
 
 # --- Retakes (重修, seed 004 figure 8) -----------------------------------------------------------

@@ -9,7 +9,8 @@ from yanxiu.catalog.models import CourseCategory
 from yanxiu.core.forms import StyledForm
 from yanxiu.org.models import Region
 from yanxiu.training import permissions
-from yanxiu.training.models import DEFAULT_HOURS_CAP, Project
+from yanxiu.training.actions import PASS_PERCENT_MESSAGE
+from yanxiu.training.models import DEFAULT_HOURS_CAP, EnrolmentSource, FeeStatus, Klass, Offering, Project
 
 
 def _hours(label: str, *, required: bool = True, **kwargs: Any) -> forms.DecimalField:
@@ -90,14 +91,27 @@ class PeriodForm(StyledForm):
         label="选课截止", required=False, widget=DATETIME, input_formats=DATETIME_FORMATS
     )
 
+    def __init__(self, *args: Any, closed: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if closed:
+            # A closed period keeps its dates (period_update refuses changes); only the code is editable.
+            for name in ("starts_on", "ends_on", "selection_opens_at", "selection_closes_at"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "本期已结束，不能再修改。"
+                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
+
 
 class PassRuleForm(StyledForm):
     required_percent = forms.DecimalField(
         label="必修活动完成比例（%）",
-        min_value=Decimal(0),
+        min_value=Decimal(1),
         max_value=Decimal(100),
         decimal_places=2,
-        error_messages={"required": "请填写比例。"},
+        error_messages={
+            "required": "请填写比例。",
+            "min_value": PASS_PERCENT_MESSAGE,
+            "max_value": PASS_PERCENT_MESSAGE,
+        },
     )
     assignment_required = forms.TypedChoiceField(
         label="作业必须通过",
@@ -138,3 +152,44 @@ class EnrolmentUploadForm(StyledForm):
 class RetakeDatesForm(StyledForm):
     opens_on = forms.DateField(label="学习开始日期", widget=DATE, error_messages={"required": "请填写开始日期。"})
     closes_on = forms.DateField(label="学习结束日期", widget=DATE, error_messages={"required": "请填写结束日期。"})
+
+
+ADMIN_SOURCE_CHOICES = [
+    (EnrolmentSource.ASSIGNED.value, EnrolmentSource.ASSIGNED.label),
+    (EnrolmentSource.RECOMMENDED.value, EnrolmentSource.RECOMMENDED.label),
+]
+
+
+class EnrolmentChangeForm(forms.Form):
+    """One row of the enrolment list: blank fields stay as they are."""
+
+    fee_status = forms.ChoiceField(
+        label="缴费",
+        required=False,
+        choices=[("", ""), *FeeStatus.choices],
+        error_messages={"invalid_choice": "请选择缴费状态：免费、未缴费或已缴费。"},
+    )
+    klass: forms.ModelChoiceField[Klass] = forms.ModelChoiceField(
+        label="班级",
+        queryset=Klass.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "请选择这门课程的班级。"},
+    )
+    source = forms.ChoiceField(
+        label="来源",
+        required=False,
+        choices=[("", ""), *ADMIN_SOURCE_CHOICES],
+        error_messages={"invalid_choice": "选课来源只能改为“指定”或“推荐”。"},
+    )
+
+    def __init__(self, *args: Any, offering: Offering, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["klass"].queryset = Klass.objects.filter(offering=offering)  # type: ignore[attr-defined]
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "fee_status": data.get("fee_status") or None,
+            "klass": data.get("klass"),
+            "source": data.get("source") or None,
+        }

@@ -113,6 +113,16 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
     )
 
 
+def access_enrolment(user: Any, enrolment_id: int | str) -> Enrolment:
+    """An enrolment the user manages (see enrolments_visible_to); anything else is not found."""
+    return _get(
+        enrolments_visible_to(user).select_related(
+            "offering__period__project", "offering__course", "teacher__user", "teacher__school__region", "klass"
+        ),
+        enrolment_id,
+    )
+
+
 def tutors_visible_to(user: Any) -> QuerySet[User]:
     """Users holding the tutor role within the administrator's scope (region, or school inside it)."""
     scope = admin_scope(user)

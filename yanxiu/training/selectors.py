@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from yanxiu.catalog.models import Course, CourseCategory, CourseStatus
 from yanxiu.org import permissions as org_permissions
@@ -19,6 +20,7 @@ from yanxiu.training.models import (
     Enrolment,
     EnrolmentSource,
     EnrolmentStatus,
+    Klass,
     Offering,
     Period,
     Project,
@@ -88,6 +90,31 @@ def courses_to_offer(period: Period, q: str = "", category: str = "") -> QuerySe
     if category in CourseCategory.values:
         qs = qs.filter(category=category)
     return qs.order_by("code")
+
+
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    """How many rows of `queryset` (filtered on OuterRef("pk")) each outer row has."""
+    counted = queryset.order_by().values("offering_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def period_offerings(period: Period) -> QuerySet[Offering]:
+    """The period's offerings with their enrolment, pass and class counts.
+
+    Each count is its own subquery: counting enrolments and classes in one grouped join would
+    scan enrolments × classes rows for every offering.
+    """
+    enrolments = Enrolment.objects.filter(offering_id=OuterRef("pk"))
+    return (
+        Offering.objects.filter(period=period)
+        .select_related("course")
+        .annotate(
+            enrolment_count=_count(enrolments),
+            passed_count=_count(enrolments.filter(status=EnrolmentStatus.PASSED)),
+            klass_count=_count(Klass.objects.filter(offering_id=OuterRef("pk"))),
+        )
+        .order_by("course__category", "course__code")
+    )
 
 
 # --- Enrolment lists ---------------------------------------------------------------------------

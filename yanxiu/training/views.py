@@ -15,8 +15,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,8 @@ from yanxiu.org import permissions as org_permissions
 from yanxiu.org.models import Stage, Subject
 from yanxiu.training import actions, permissions, selectors
 from yanxiu.training.forms import (
+    ADMIN_SOURCE_CHOICES,
+    EnrolmentChangeForm,
     EnrolmentUploadForm,
     KlassForm,
     PassRuleForm,
@@ -37,7 +39,7 @@ from yanxiu.training.forms import (
     RetakeDatesForm,
     SplitForm,
 )
-from yanxiu.training.models import EnrolmentSource, EnrolmentStatus, Klass, Offering, Period
+from yanxiu.training.models import Enrolment, EnrolmentSource, EnrolmentStatus, FeeStatus, Klass, Offering, Period
 
 PAGE_SIZE = 50
 SAMPLE_SIZE = 20
@@ -158,7 +160,7 @@ def period_edit(request: AuthedRequest, period_id: int) -> HttpResponse:
     for name in ("selection_opens_at", "selection_closes_at"):
         if initial[name]:
             initial[name] = timezone.localtime(initial[name])
-    form = PeriodForm(request.POST or None, initial=initial)
+    form = PeriodForm(request.POST or None, initial=initial, closed=period.closed_at is not None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.period_update(acting_user=request.user, period=period, request=request, **form.cleaned_data)
@@ -175,15 +177,7 @@ def period_edit(request: AuthedRequest, period_id: int) -> HttpResponse:
 @require_GET
 def period_detail(request: AuthedRequest, period_id: int) -> HttpResponse:
     period = permissions.access_period(request.user, period_id)
-    offerings = (
-        period.offerings.select_related("course")
-        .annotate(
-            enrolment_count=Count("enrolments", distinct=True),
-            passed_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.PASSED), distinct=True),
-            klass_count=Count("classes", distinct=True),
-        )
-        .order_by("course__category", "course__code")
-    )
+    offerings = selectors.period_offerings(period)
     return render(request, "training/period_detail.html", {"period": period, "offerings": offerings})
 
 
@@ -365,12 +359,96 @@ def enrolment_list(request: AuthedRequest, offering_id: int) -> HttpResponse:
         "page": _page(request, enrolments),
         "filters": filters,
         "export_query": _without_page(request),
-        "klasses": offering.classes.order_by("name"),
         "statuses": EnrolmentStatus.choices,
         "sources": EnrolmentSource.choices,
+        **_row_choices(offering, request.GET.urlencode()),
         **_filter_choices(request),
     }
     return render(request, "training/enrolment_list.html", context)
+
+
+def _row_choices(offering: Offering, back: str) -> dict[str, Any]:
+    """What each row's forms offer; `back` is the list's query string, kept across a POST."""
+    return {
+        "klasses": list(offering.classes.order_by("name")),
+        "fee_statuses": FeeStatus.choices,
+        "admin_sources": ADMIN_SOURCE_CHOICES,
+        "back": back,
+    }
+
+
+def _back_to_list(request: AuthedRequest, offering_id: int) -> HttpResponse:
+    # Re-encoded, after the list's own path: the query string cannot send anyone elsewhere.
+    query = QueryDict(request.POST.get("back", "")).urlencode()
+    url = reverse("training:enrolment_list", kwargs={"offering_id": offering_id})
+    return redirect(f"{url}?{query}" if query else url)
+
+
+def _enrolment_row(
+    request: AuthedRequest,
+    enrolment: Enrolment | None,
+    offering: Offering,
+    *,
+    notice: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "e": enrolment,
+        "offering": offering,
+        "notice": notice,
+        "error": error,
+        **_row_choices(offering, request.POST.get("back", "")),
+    }
+    return render(request, "training/_enrolment_row.html", context, status=status)
+
+
+@login_required
+@require_POST
+def enrolment_update(request: AuthedRequest, enrolment_id: int) -> HttpResponse:
+    """One row of the enrolment list: fee status, class, source (指定 ⇄ 推荐)."""
+    enrolment = permissions.access_enrolment(request.user, enrolment_id)
+    offering = enrolment.offering
+    form = EnrolmentChangeForm(request.POST, offering=offering)
+    error = notice = ""
+    if not form.is_valid():
+        error = str(next(iter(form.errors.values()))[0])
+    else:
+        try:
+            actions.enrolment_update(acting_user=request.user, enrolment=enrolment, request=request, **form.changes())
+        except ValidationFailed as exc:
+            error = exc.message
+        else:
+            notice = f"已保存 {enrolment.teacher.user.real_name} 的选课。"
+    if request.htmx:
+        fresh = permissions.access_enrolment(request.user, enrolment_id)
+        return _enrolment_row(request, fresh, offering, notice=notice, error=error, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return _back_to_list(request, offering.pk)
+
+
+@login_required
+@require_POST
+def enrolment_remove(request: AuthedRequest, enrolment_id: int) -> HttpResponse:
+    """Remove a wrongly assigned enrolment nobody has started learning in."""
+    enrolment = permissions.access_enrolment(request.user, enrolment_id)
+    offering = enrolment.offering
+    name = enrolment.teacher.user.real_name
+    try:
+        actions.enrolment_remove(acting_user=request.user, enrolment=enrolment, request=request)
+    except ValidationFailed as exc:
+        if request.htmx:
+            return _enrolment_row(request, enrolment, offering, error=exc.message, status=exc.status)
+        messages.error(request, exc.message)
+        return _back_to_list(request, offering.pk)
+    notice = f"已移除 {name} 的选课：{offering.course.title}。"
+    if request.htmx:
+        return _enrolment_row(request, None, offering, notice=notice)
+    messages.success(request, notice)
+    return _back_to_list(request, offering.pk)
 
 
 @login_required
@@ -391,22 +469,27 @@ def enrolment_rule(request: AuthedRequest, offering_id: int) -> HttpResponse:
     offering = permissions.access_offering(request.user, offering_id)
     params = request.POST if request.method == "POST" else request.GET
     rule = selectors.EnrolmentRule.from_params(params)
+    source = params.get("source") or EnrolmentSource.ASSIGNED
     if request.method == "POST":
         try:
-            result = actions.enrolments_assign(acting_user=request.user, offering=offering, rule=rule, request=request)
+            result = actions.enrolments_assign(
+                acting_user=request.user, offering=offering, rule=rule, source=source, request=request
+            )
         except ValidationFailed as exc:
             messages.error(request, exc.message)
             return redirect("training:offering_detail", offering_id=offering.pk)
         messages.success(
             request,
-            f"已为 {result['created']} 位教师选课；{result['already']} 位已选过，跳过；"
-            f"{result['over_cap']} 位因超过每期学时上限未选。",
+            f"已为 {result['created']} 位教师选课（{EnrolmentSource(source).label}）；"
+            f"{result['already']} 位已选过，跳过；{result['over_cap']} 位因超过每期学时上限未选。",
         )
         return redirect("training:enrolment_list", offering_id=offering.pk)
     context: dict[str, Any] = {
         "offering": offering,
         "period": offering.period,
         "rule": rule,
+        "source": source if source in EnrolmentSource.values else EnrolmentSource.ASSIGNED,
+        "admin_sources": ADMIN_SOURCE_CHOICES,
         **_filter_choices(request),
     }
     if request.GET.get("preview"):

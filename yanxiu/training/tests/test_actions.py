@@ -358,3 +358,258 @@ def test_failed_retake_becomes_a_candidate_again_later(world, history) -> None:
     )
     # Passed since: no longer a candidate.
     assert history["failed"] not in set(selectors.retake_candidates(world.admin, later))
+
+
+# --- Periods and pass rules --------------------------------------------------------------------
+def test_closed_period_keeps_its_dates(world) -> None:
+    period = past_period(world.project, "1502")
+    actions.period_close(acting_user=world.admin, period=period)
+    period.refresh_from_db()
+    before = training_snapshot()
+    fields = {
+        "code": period.code,
+        "starts_on": period.starts_on,
+        "ends_on": period.ends_on,
+        "selection_opens_at": None,
+        "selection_closes_at": None,
+    }
+    for change in (
+        {"ends_on": period.ends_on + timedelta(days=30)},
+        {"starts_on": period.starts_on - timedelta(days=1)},
+        {"selection_opens_at": timezone.now(), "selection_closes_at": timezone.now() + timedelta(days=1)},
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            actions.period_update(acting_user=world.admin, period=period, **(fields | change))
+        assert caught.value.code == "period_closed"
+        assert caught.value.message == f"1502 期已于 {timezone.localdate():%Y-%m-%d} 结束，不能再修改日期和选课时间。"
+    assert training_snapshot() == before
+    # The code may still be corrected; the dates stay.
+    actions.period_update(acting_user=world.admin, period=period, **(fields | {"code": "1502A"}))
+    period.refresh_from_db()
+    assert (period.code, period.ends_on) == ("1502A", fields["ends_on"])
+
+
+def test_open_period_dates_can_change(world) -> None:
+    new_end = world.period.ends_on + timedelta(days=5)
+    actions.period_update(
+        acting_user=world.admin,
+        period=world.period,
+        code="1602",
+        starts_on=world.period.starts_on,
+        ends_on=new_end,
+        selection_opens_at=world.period.selection_opens_at,
+        selection_closes_at=world.period.selection_closes_at,
+    )
+    world.period.refresh_from_db()
+    assert world.period.ends_on == new_end
+    assert AuditEvent.objects.filter(action="period.updated").count() == 1
+
+
+@pytest.mark.parametrize("percent", ["0", "0.5", "100.01", "-5", "NaN"])
+def test_pass_rule_outside_1_to_100_is_refused(world, percent) -> None:
+    before = training_snapshot()
+    with pytest.raises(ValidationFailed, match="必修活动完成比例应在 1 到 100 之间"):
+        actions.offering_pass_rule_set(
+            acting_user=world.admin,
+            offering=world.offering,
+            required_percent=Decimal(percent),
+            assignment_required=True,
+        )
+    assert training_snapshot() == before
+
+
+@pytest.mark.parametrize(("percent", "ratio"), [("1", "0.01"), ("100", "1"), ("62.5", "0.625")])
+def test_pass_rule_within_1_to_100_is_kept(world, percent, ratio) -> None:
+    actions.offering_pass_rule_set(
+        acting_user=world.admin, offering=world.offering, required_percent=Decimal(percent), assignment_required=False
+    )
+    world.offering.refresh_from_db()
+    assert world.offering.pass_rule == {"required_ratio": ratio, "assignment_required": False}
+
+
+# --- Enrolment management ----------------------------------------------------------------------
+def test_enrolment_fee_status_and_source_change_with_audit(world) -> None:
+    enrolment = world.enrolment
+    actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, fee_status="unpaid", source="recommended")
+    enrolment.refresh_from_db()
+    assert (enrolment.fee_status, enrolment.source) == ("unpaid", "recommended")
+    event = AuditEvent.objects.get(action="enrolment.updated")
+    assert event.actor == world.admin and event.target_id == str(enrolment.pk)
+    assert event.detail == {
+        "before": {"fee_status": "free", "source": "assigned"},
+        "after": {"fee_status": "unpaid", "source": "recommended"},
+    }
+    # Back to 指定 and 已缴费; a change to nothing records nothing.
+    actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, fee_status="paid", source="assigned")
+    actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, fee_status="paid", source="assigned")
+    enrolment.refresh_from_db()
+    assert (enrolment.fee_status, enrolment.source) == ("paid", "assigned")
+    assert AuditEvent.objects.filter(action="enrolment.updated").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"fee_status": "owed"}, "请选择缴费状态"),
+        ({"source": "chosen"}, "只能改为“指定”或“推荐”"),
+        ({"source": "retake"}, "只能改为“指定”或“推荐”"),
+    ],
+)
+def test_enrolment_update_refuses_bad_values(world, change, message) -> None:
+    before = training_snapshot()
+    with pytest.raises(ValidationFailed, match=message):
+        actions.enrolment_update(acting_user=world.admin, enrolment=world.enrolment, **change)
+    assert training_snapshot() == before
+
+
+@pytest.mark.parametrize("source", ["chosen", "retake"])
+def test_chosen_and_retake_enrolments_keep_their_source(world, source) -> None:
+    Enrolment.objects.filter(pk=world.enrolment.pk).update(source=source)
+    world.enrolment.refresh_from_db()
+    before = training_snapshot()
+    with pytest.raises(ValidationFailed, match="自主选课和重修不能改"):
+        actions.enrolment_update(acting_user=world.admin, enrolment=world.enrolment, source="recommended")
+    assert training_snapshot() == before
+    # Their fee status may still change.
+    actions.enrolment_update(acting_user=world.admin, enrolment=world.enrolment, fee_status="paid")
+    assert Enrolment.objects.get(pk=world.enrolment.pk).fee_status == "paid"
+
+
+def test_move_to_another_class_respects_capacity_and_offering(world) -> None:
+    enrolment = world.enrolment
+    full = Klass.objects.create(offering=world.offering, name="二班", capacity=1)
+    EnrolmentFactory(offering=world.offering, teacher=TeacherFactory(school=world.haizhu), klass=full)
+    roomy = Klass.objects.create(offering=world.offering, name="三班", capacity=2)
+    elsewhere = Klass.objects.create(offering=suitable_offering(world.period), name="别的课的班")
+    before = training_snapshot()
+    with pytest.raises(ValidationFailed, match="班级“二班”已满（1/1 人）"):
+        actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, klass=full)
+    with pytest.raises(ValidationFailed, match="同一门课程的其他班级"):
+        actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, klass=elsewhere)
+    assert training_snapshot() == before
+    actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, klass=world.klass)
+    actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, klass=roomy)
+    enrolment.refresh_from_db()
+    assert enrolment.klass == roomy
+    # Staying in a full class is no move: nothing to refuse.
+    roomy.capacity = 1
+    roomy.save()
+    actions.enrolment_update(acting_user=world.admin, enrolment=enrolment, klass=roomy)
+    details = [e.detail for e in AuditEvent.objects.filter(action="enrolment.updated").order_by("pk")]
+    assert details == [
+        {"before": {"klass_id": None}, "after": {"klass_id": world.klass.pk}},
+        {"before": {"klass_id": world.klass.pk}, "after": {"klass_id": roomy.pk}},
+    ]
+
+
+def test_enrolment_management_stays_in_scope(world) -> None:
+    panyu_enrolment = EnrolmentFactory(offering=world.offering, teacher=world.t_panyu)
+    before = training_snapshot()
+    for user, enrolment in [
+        (world.other_admin, world.enrolment),
+        (world.school_admin, world.enrolment),
+        (world.tutor, world.enrolment),
+        (world.t_haizhu.user, world.enrolment),
+        # 海珠区's project, but a 番禺区 teacher: not the 海珠区 administrator's to manage.
+        (world.admin, panyu_enrolment),
+    ]:
+        with pytest.raises(NotFound):
+            actions.enrolment_update(acting_user=user, enrolment=enrolment, fee_status="unpaid")
+        with pytest.raises(NotFound):
+            actions.enrolment_remove(acting_user=user, enrolment=enrolment)
+    assert training_snapshot() == before
+
+
+def test_remove_an_enrolment_not_started(world) -> None:
+    pk = world.enrolment.pk
+    actions.enrolment_remove(acting_user=world.admin, enrolment=world.enrolment)
+    assert not Enrolment.objects.filter(pk=pk).exists()
+    event = AuditEvent.objects.get(action="enrolment.removed")
+    assert (event.actor, event.target_id) == (world.admin, str(pk))
+    assert event.detail["teacher"] == world.t_haizhu.pk and event.detail["source"] == "assigned"
+    with pytest.raises(NotFound):  # a double click finds nothing left
+        actions.enrolment_remove(acting_user=world.admin, enrolment=world.enrolment)
+    assert AuditEvent.objects.filter(action="enrolment.removed").count() == 1
+
+
+@pytest.mark.parametrize(
+    "started",
+    [
+        {"started_at": dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)},
+        {"status": EnrolmentStatus.LEARNING},
+        {"status": EnrolmentStatus.PASSED, "hours_earned": Decimal("10")},
+        {"status": EnrolmentStatus.FAILED},
+        {"progress": 5},
+    ],
+)
+def test_enrolments_with_learning_are_never_removed(world, started) -> None:
+    Enrolment.objects.filter(pk=world.enrolment.pk).update(**started)
+    world.enrolment.refresh_from_db()
+    before = training_snapshot()
+    with pytest.raises(ValidationFailed, match="已经开始学习这门课程，不能移除") as caught:
+        actions.enrolment_remove(acting_user=world.admin, enrolment=world.enrolment)
+    assert caught.value.code == "already_started"
+    assert training_snapshot() == before
+
+
+def test_enrolment_by_rule_can_recommend(world) -> None:
+    offering = suitable_offering(world.period)
+    fresh = TeacherFactory(school=world.haizhu)
+    result = actions.enrolments_assign(
+        acting_user=world.admin, offering=offering, rule=selectors.EnrolmentRule(), source="recommended"
+    )
+    assert result["created"] == 2
+    sources = dict(Enrolment.objects.filter(offering=offering).values_list("teacher_id", "source"))
+    assert sources == {world.t_haizhu.pk: "recommended", fresh.pk: "recommended"}
+    assert AuditEvent.objects.get(action="enrolments.assigned").detail["source"] == "recommended"
+    before = training_snapshot()
+    with pytest.raises(ValidationFailed, match="选课来源应为“指定”或“推荐”"):
+        actions.enrolments_assign(
+            acting_user=world.admin, offering=offering, rule=selectors.EnrolmentRule(), source="retake"
+        )
+    assert training_snapshot() == before
+
+
+# --- Enrolment by file: a retake opened at the same moment -------------------------------------
+def test_import_racing_a_retake_reports_the_row_unchanged(world, monkeypatch) -> None:
+    """retakes_open takes no teacher locks: its row may land between the import's check and its
+    insert. The import skips that row (no IntegrityError) and counts it as unchanged."""
+    from yanxiu.org.tests.roster_files import csv_bytes
+
+    course = world.offering.course
+    CourseFactory(code="RACE2")
+    racer = TeacherFactory(school=world.haizhu, teacher_no="H0200")
+    content = csv_bytes(
+        [["HZ", "1602", "H0200", course.code], ["HZ", "1602", "H0200", "RACE2"]],
+        headers=("项目", "期次", "教师编号", "课程编号"),
+    )
+    insert = actions._assigned_insert
+
+    def retake_lands_first(pairs):
+        EnrolmentFactory(offering=world.offering, teacher=racer, source=EnrolmentSource.RETAKE)
+        return insert(pairs)
+
+    monkeypatch.setattr(actions, "_assigned_insert", retake_lands_first)
+    summary = actions.enrolments_import(content, "enrol.csv", actor=world.admin)
+    assert (summary["created"], summary["unchanged"], summary["errors"]) == (1, 1, 0)
+    held = dict(Enrolment.objects.filter(teacher=racer).values_list("offering__course__code", "source"))
+    assert held == {course.code: "retake", "RACE2": "assigned"}  # the retake stays a retake
+    assert AuditEvent.objects.get(action="enrolments.imported").detail["created"] == 1
+
+
+def test_assigned_insert_skips_rows_that_exist(world) -> None:
+    fresh = TeacherFactory(school=world.haizhu)
+    created = actions._assigned_insert([(world.t_haizhu.pk, world.offering), (fresh.pk, world.offering)])
+    assert created == 1
+    assert Enrolment.objects.filter(offering=world.offering).count() == 2
+    assert actions._assigned_insert([]) == 0
+
+
+def test_import_cap_message_prints_hours_plainly(world) -> None:
+    from yanxiu.org.tests.roster_files import csv_bytes
+
+    CourseFactory(code="BIG55", credit_hours=Decimal("55.5"))
+    content = csv_bytes([["HZ", "1602", "H0001", "BIG55"]], headers=("项目", "期次", "教师编号", "课程编号"))
+    summary = actions.enrolments_import(content, "enrol.csv", actor=world.admin, dry_run=True)
+    # world.t_haizhu holds 10 hours.
+    assert summary["error_rows"] == [(2, "超过每期 60 学时的上限（本期将达 65.5 学时）。")]

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -16,9 +18,10 @@ from yanxiu.core.models import AuditEvent
 from yanxiu.org.models import Role
 from yanxiu.org.tests.factories import TeacherFactory, user_with_role
 from yanxiu.org.tests.roster_files import csv_bytes
-from yanxiu.training.models import Enrolment, EnrolmentStatus, Klass, Offering, Project
+from yanxiu.training.models import Enrolment, EnrolmentStatus, Klass, Offering, Period, Project
 from yanxiu.training.tests.factories import (
     EnrolmentFactory,
+    KlassFactory,
     OfferingFactory,
     past_period,
     training_snapshot,
@@ -82,6 +85,12 @@ def object_posts(w):
         ("training:klasses_split", {"offering_id": w.offering.pk}, {"capacity": "5"}),
         ("training:enrolment_rule", {"offering_id": w.offering.pk}, {}),
         ("training:klass_edit", {"klass_id": w.klass.pk}, {"name": "改名班"}),
+        (
+            "training:enrolment_update",
+            {"enrolment_id": w.enrolment.pk},
+            {"fee_status": "unpaid", "klass": w.klass.pk, "source": "recommended"},
+        ),
+        ("training:enrolment_remove", {"enrolment_id": w.enrolment.pk}, {}),
     ]
 
 
@@ -316,7 +325,7 @@ def test_learner_chooses_and_drops_with_and_without_htmx(world, client_for) -> N
     OfferingFactory(period=world.period, course=CourseFactory(title="不适合的课程"))  # no stage or subject
     html = client.get(reverse("training:choose")).content.decode()
     assert "好课程" in html and "不适合的课程" not in html
-    assert "本期已选 <strong>10.0</strong> 学时，上限 60.0 学时" in html
+    assert "本期已选 <strong>10</strong> 学时，上限 60 学时" in html
     url = reverse("training:choose_offering", kwargs={"offering_id": offering.pk})
     response = client.post(url, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "<html" not in response.content.decode()
@@ -362,3 +371,142 @@ def test_admins_without_a_teacher_record_cannot_choose(world, client_for) -> Non
         .status_code
         == 403
     )
+
+
+# --- The period page ---------------------------------------------------------------------------
+def test_period_page_counts_each_thing_once_in_constant_queries(world, client_for) -> None:
+    client = client_for(world.admin)
+    url = reverse("training:period_detail", kwargs={"period_id": world.period.pk})
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as small:
+        html = client.get(url).content.decode()
+    assert "<td>1</td><td>0</td><td>1</td>" in html  # 1 enrolment, 0 passed, 1 class
+    for _ in range(4):
+        KlassFactory(offering=world.offering)
+    for status in ["passed", "passed", "failed", "selected", "learning", "passed"]:
+        EnrolmentFactory(offering=world.offering, teacher=TeacherFactory(school=world.haizhu), status=status)
+    other = OfferingFactory(period=world.period)
+    EnrolmentFactory(offering=other, teacher=world.t_haizhu, status="passed")
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(url).content.decode()
+    # 7 enrolments × 5 classes would have been 35 joined rows; each count is its own subquery.
+    assert "<td>7</td><td>3</td><td>5</td>" in html
+    assert "<td>1</td><td>1</td><td>0</td>" in html
+    assert len(large) == len(small)
+    [offerings_sql] = [q["sql"] for q in large.captured_queries if "training_klass" in q["sql"]]
+    outer = offerings_sql.rsplit('AS "klass_count"', 1)[1]  # the query around the three subqueries
+    assert "training_enrolment" not in outer and "training_klass" not in outer and "GROUP BY" not in outer
+
+
+# --- Closed periods and pass rules -------------------------------------------------------------
+def test_closed_period_page_keeps_the_dates(world, client_for) -> None:
+    period = past_period(world.project, "1502")
+    Period.objects.filter(pk=period.pk).update(closed_at=timezone.now())
+    client = client_for(world.admin)
+    url = reverse("training:period_edit", kwargs={"period_id": period.pk})
+    html = client.get(url).content.decode()
+    assert "本期已结束，不能再修改。" in html and "disabled" in html
+    before = list(Period.objects.filter(pk=period.pk).values("starts_on", "ends_on", "selection_opens_at"))
+    response = client.post(
+        url,
+        {"code": "1502", "starts_on": "2030-01-01", "ends_on": "2030-02-01", "selection_opens_at": "2030-01-01T08:00"},
+    )
+    assert response.status_code == 302  # the dates were not editable: only the code was saved
+    assert list(Period.objects.filter(pk=period.pk).values("starts_on", "ends_on", "selection_opens_at")) == before
+
+
+def test_pass_rule_of_zero_percent_is_refused_on_the_page(world, client_for) -> None:
+    client = client_for(world.admin)
+    url = reverse("training:offering_detail", kwargs={"offering_id": world.offering.pk})
+    before = training_snapshot()
+    response = client.post(url, {"required_percent": "0", "assignment_required": "yes"})
+    assert response.status_code == 400
+    assert "必修活动完成比例应在 1 到 100 之间。" in response.content.decode()
+    assert training_snapshot() == before
+
+
+# --- Enrolment management on the enrolment list ------------------------------------------------
+def test_enrolment_list_offers_the_row_forms(world, client_for) -> None:
+    html = (
+        client_for(world.admin)
+        .get(reverse("training:enrolment_list", kwargs={"offering_id": world.offering.pk}))
+        .content.decode()
+    )
+    assert reverse("training:enrolment_update", kwargs={"enrolment_id": world.enrolment.pk}) in html
+    assert reverse("training:enrolment_remove", kwargs={"enrolment_id": world.enrolment.pk}) in html
+    assert 'name="fee_status"' in html and "未缴费" in html and 'name="klass"' in html and "推荐" in html
+
+
+def test_enrolment_update_without_js_keeps_the_filters(world, client_for) -> None:
+    client = client_for(world.admin)
+    url = reverse("training:enrolment_update", kwargs={"enrolment_id": world.enrolment.pk})
+    response = client.post(
+        url,
+        {"fee_status": "unpaid", "klass": world.klass.pk, "source": "recommended", "back": "status=selected&page=2"},
+    )
+    list_url = reverse("training:enrolment_list", kwargs={"offering_id": world.offering.pk})
+    assert response.status_code == 302 and response["Location"] == f"{list_url}?status=selected&page=2"
+    world.enrolment.refresh_from_db()
+    assert (world.enrolment.fee_status, world.enrolment.klass, world.enrolment.source) == (
+        "unpaid",
+        world.klass,
+        "recommended",
+    )
+    # The back link cannot lead anywhere else.
+    response = client.post(url, {"back": "//evil.example/"})
+    assert response["Location"].startswith(list_url)
+
+
+def test_enrolment_update_with_htmx_answers_the_row(world, client_for) -> None:
+    client = client_for(world.admin)
+    url = reverse("training:enrolment_update", kwargs={"enrolment_id": world.enrolment.pk})
+    response = client.post(url, {"fee_status": "paid"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert f'id="enrolment-{world.enrolment.pk}"' in html and "已保存 海珠老师 的选课" in html
+    assert Enrolment.objects.get(pk=world.enrolment.pk).fee_status == "paid"
+    # A full class: the row says why, and nothing changes.
+    full = Klass.objects.create(offering=world.offering, name="满班", capacity=1)
+    EnrolmentFactory(offering=world.offering, teacher=TeacherFactory(school=world.haizhu), klass=full)
+    elsewhere = KlassFactory(offering=OfferingFactory(period=world.period))
+    before = training_snapshot()
+    response = client.post(url, {"klass": full.pk}, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and "班级“满班”已满" in response.content.decode()
+    # A class of another offering is not a choice.
+    response = client.post(url, {"klass": elsewhere.pk}, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and "请选择这门课程的班级" in response.content.decode()
+    assert training_snapshot() == before
+
+
+def test_enrolment_remove_from_the_list(world, client_for) -> None:
+    client = client_for(world.admin)
+    other = EnrolmentFactory(offering=world.offering, teacher=TeacherFactory(school=world.haizhu))
+    response = client.post(
+        reverse("training:enrolment_remove", kwargs={"enrolment_id": other.pk}), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and "已移除" in response.content.decode()
+    assert not Enrolment.objects.filter(pk=other.pk).exists()
+    # Started learning: refused with a message, kept (without JS).
+    Enrolment.objects.filter(pk=world.enrolment.pk).update(started_at=timezone.now(), status="learning")
+    before = training_snapshot()
+    response = client.post(
+        reverse("training:enrolment_remove", kwargs={"enrolment_id": world.enrolment.pk}), follow=True
+    )
+    assert "不能移除选课" in response.content.decode()
+    assert training_snapshot() == before
+
+
+def test_enrolment_by_rule_as_recommended_from_the_page(world, client_for) -> None:
+    TeacherFactory(school=world.haizhu)
+    client = client_for(world.admin)
+    offering = OfferingFactory(period=world.period)
+    url = reverse("training:enrolment_rule", kwargs={"offering_id": offering.pk})
+    html = client.get(url, {"preview": "1", "source": "recommended"}).content.decode()
+    assert 'name="source" value="recommended"' in html
+    response = client.post(url, {"source": "recommended"}, follow=True)
+    assert "（推荐）" in response.content.decode()
+    assert set(Enrolment.objects.filter(offering=offering).values_list("source", flat=True)) == {"recommended"}
+    before = training_snapshot()
+    response = client.post(url, {"source": "retake"}, follow=True)
+    assert "选课来源应为“指定”或“推荐”" in response.content.decode()
+    assert training_snapshot() == before
