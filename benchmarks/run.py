@@ -1,8 +1,10 @@
-"""Benchmarks for the foundation issue: roster import, teacher list page, anonymous login page.
+"""Benchmarks for the foundation issue (roster import, teacher list page, anonymous login page)
+and the learning loop (issue 3: heartbeat, course page, 学习中心).
 
     .venv/bin/python benchmarks/run.py                       # everything, SQLite and PostgreSQL
     .venv/bin/python benchmarks/run.py --only list --db sqlite --teachers 20000   # a quick run
     .venv/bin/python benchmarks/run.py --only login --alternatives yes
+    .venv/bin/python benchmarks/run.py --only learning --db postgres   # issue 3, ~4 min
 
 Targets (2-core machine):
   import  `yanxiu import-teachers FILE --create-schools` of 140,080 teachers in <= 60 s (fresh
@@ -22,6 +24,19 @@ Targets (2-core machine):
           run from a throwaway venv in the temporary directory, never .venv:
           --alternatives yes measures them, auto (the default) only when the project's server
           misses the target, no never.
+  learning (issue 3) the project's server as for login, on data from bench_learning.py (1,000
+          learners, a 307-activity course shaped like Moodle's medium test course, a video
+          course, live playbacks, sessions), `wrk -t2 -c64 --latency -s learning.lua`:
+            heartbeat  POST /learn/heartbeat >= 1,000 req/s, p99 <= 100 ms, and >= 40 % of
+                       GET /healthz (one SELECT 1) through the same server in the same run
+                       (measured before and after the heartbeats; their mean is the reference)
+            course     GET /learn/e/<id>/ of the 307-activity course, 256 learners rotated,
+                       >= 250 req/s, p99 <= 200 ms; queries counted on 307 vs 3 activities
+            center     GET /learn/ of learners with 20 enrolments, 100 learners rotated,
+                       >= 250 req/s, p99 <= 200 ms; queries counted with 1 vs 20 enrolments
+          Every response must be 200 (learning.lua counts 3xx too). On PostgreSQL the server
+          runs with DB_POOL=1, the production setting (deploy/yanxiu.env.example); --db-pool 0
+          or both also measures `make run`'s default (a connection per request).
 
 Everything happens in a temporary directory (YANXIU_VAR_DIR, the roster, server logs, the
 throwaway venv), removed at the end; PostgreSQL runs under scripts/with-postgres.sh, which
@@ -59,6 +74,12 @@ TEACHERS = 140_080
 IMPORT_TARGET_S = 60.0
 LIST_TARGET_MS = 150.0
 LOGIN_TARGET_RPS = 1000.0
+HEARTBEAT_TARGET_RPS = 1000.0
+HEARTBEAT_TARGET_P99_MS = 100.0
+HEARTBEAT_TARGET_SHARE = 0.40  # of GET /healthz's throughput, same server, same run
+PAGE_TARGET_RPS = 250.0
+PAGE_TARGET_P99_MS = 200.0
+LEARNING_PARTS = ("heartbeat", "course", "center")
 # Packages for the alternative servers, installed only into a throwaway venv (never .venv).
 ALT_PACKAGES = ["uvicorn", "uvloop", "httptools", "granian", "gunicorn"]
 # The project's server (`make run`), from .venv; the others only run when asked or when it misses the target.
@@ -517,13 +538,216 @@ def bench_login(
     return out
 
 
+# --- 4. learning loop (issue 3) -----------------------------------------------------------------
+PLAYBACK_PROBE = r"""
+import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yanxiu.settings")
+import django
+django.setup()
+from yanxiu.learning.models import ActivityProgress, Playback
+seqs = sum(len(s) for s in Playback.objects.values_list("seqs", flat=True))
+watched = sum(ActivityProgress.objects.filter(activity__kind="video").values_list("seconds_watched", flat=True))
+print(json.dumps({"beats_applied": seqs, "video_seconds_watched": round(watched, 1)}))
+"""
+
+
+def pg_cpu_seconds() -> float | None:
+    """CPU time of this run's PostgreSQL server: the postmaster (with the children it has reaped:
+    connections that have ended) and its live children, found by the port of DATABASE_URL."""
+    m = re.search(r":(\d+)/", os.environ.get("DATABASE_URL", ""))
+    if not m:
+        return None
+    port = m.group(1)
+    postmaster = None
+    stats: dict[int, list[str]] = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            text = (proc / "stat").read_text()
+            if postmaster is None and (proc / "comm").read_text().strip() == "postgres":
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+                if b"-p" in args and args[args.index(b"-p") + 1 : args.index(b"-p") + 2] == [port.encode()]:
+                    postmaster = int(proc.name)
+        except (OSError, ValueError):
+            continue
+        stats[int(proc.name)] = text[text.rindex(")") + 2 :].split()
+    if postmaster is None or postmaster not in stats:
+        return None
+    own = stats[postmaster]
+    ticks = sum(int(x) for x in own[11:15])  # utime, stime, cutime, cstime
+    ticks += sum(int(rest[11]) + int(rest[12]) for rest in stats.values() if int(rest[1]) == postmaster)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_learning(
+    url: str, script_args: list[str], *, duration: int, connections: int, server: Server
+) -> dict[str, Any]:
+    """One timed wrk run with learning.lua, with the machine's and the server's CPU."""
+    assert server.proc is not None
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(BENCH / "learning.lua")]
+    busy = cpu_busy_sample()
+    load = loadavg()
+    server_cpu = group_cpu_seconds(server.proc.pid)
+    pg_cpu = pg_cpu_seconds()
+    wrk_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    wrk = subprocess.run([*cmd, url, "--", *script_args], capture_output=True, text=True, timeout=duration + 60)
+    wall = time.perf_counter() - started
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = group_cpu_seconds(server.proc.pid) - server_cpu
+    pg_after = pg_cpu_seconds()
+    pg_cpu = pg_after - pg_cpu if pg_cpu is not None and pg_after is not None else None
+    if wrk.returncode != 0 or "Requests/sec" not in wrk.stdout:
+        raise RuntimeError(f"wrk failed ({wrk.returncode}):\n{wrk.stdout[-2000:]}\n{wrk.stderr[-2000:]}")
+    result = parse_wrk(wrk.stdout)
+    m = re.search(r"status_not_200 (\d+)", wrk.stdout)
+    result["status_not_200"] = int(m.group(1)) if m else None
+    requests = max(1, result.get("requests", 0))
+    wrk_cpu = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_usage.ru_utime + wrk_usage.ru_stime)
+    busy_pct = cpu_busy_since(busy)
+    ours = server_cpu + wrk_cpu + (pg_cpu or 0)
+    result.update(
+        command=" ".join([*cmd, url.replace(url.split("/")[2], "127.0.0.1:PORT"), "--", *script_args]),
+        server_cpu_ms_per_request=round(1000 * server_cpu / requests, 3),
+        postgres_cpu_ms_per_request=round(1000 * pg_cpu / requests, 3) if pg_cpu is not None else None,
+        wrk_cpu_ms_per_request=round(1000 * wrk_cpu / requests, 3),
+        # What the benchmark's own processes used, and what was left for everyone else on the
+        # machine, in % of its cores over the run: a busy machine shows as a large "others".
+        benchmark_cpu_pct=round(100 * ours / (wall * (os.cpu_count() or 1)), 1),
+        others_cpu_pct=round(max(0.0, busy_pct - 100 * ours / (wall * (os.cpu_count() or 1))), 1),
+        # An estimate that the other load does not distort (as for login): what the machine's idle
+        # cores could serve at this CPU cost per request, server, PostgreSQL and wrk together.
+        rps_if_idle_cores=round(1000 * (os.cpu_count() or 1) / max(0.001, 1000 * ours / requests)),
+        loadavg_before=load,
+        loadavg_after=loadavg(),
+        machine_cpu_busy_pct=busy_pct,
+    )
+    result["ok"] = result["status_not_200"] == 0 and result["socket_errors"] == 0
+    return result
+
+
+class LearningRun:
+    """wrk runs (a 3 s warm-up, then the timed run) against one started server."""
+
+    # A playback's seq numbers keep growing over every heartbeat run (warm-ups and both servers
+    # included), in small steps: heartbeats_apply refuses a beat far ahead of the playback's
+    # highest seq. Each run starts above the highest seq the previous one can have sent.
+    next_seq = 1
+
+    def __init__(self, server: Server, base: str, label: str, duration: int, connections: int):
+        self.server, self.base, self.label = server, base, label
+        self.duration, self.connections = duration, connections
+
+    def measure(self, name: str, path: str, mode: str, file: str = "-") -> dict[str, Any]:
+        for timed in (False, True):
+            script_args = [mode, file, "2", str(LearningRun.next_seq)]
+            result = wrk_learning(
+                self.base + path,
+                script_args,
+                duration=self.duration if timed else 3,
+                connections=self.connections,
+                server=self.server,
+            )
+            if mode == "heartbeat":
+                # Thread i posts the playbacks i, i+2, ... round-robin: one round per len/2 requests.
+                per_thread = max(1, len(Path(file).read_text().split()) // 2)
+                LearningRun.next_seq += (result.get("requests", 0) + self.connections) // per_thread + 2
+            if not timed:
+                log(f"{self.label}: {name}: warm-up 3 s, {result['rps']:.0f} req/s; then {self.duration} s")
+        log(
+            f"  {name:14s} {result['rps']:8.1f} req/s  p50 {result.get('p50_ms')} ms"
+            f"  p99 {result.get('p99_ms')} ms  not-200 {result['status_not_200']}"
+            f"  socket errors {result['socket_errors']}  cpu ms/req: server {result['server_cpu_ms_per_request']}"
+            f" postgres {result['postgres_cpu_ms_per_request']} wrk {result['wrk_cpu_ms_per_request']}"
+            f" = {result['rps_if_idle_cores']} req/s on idle cores"
+            f"  (machine busy {result['machine_cpu_busy_pct']}%, others {result['others_cpu_pct']}%,"
+            f" load {result['loadavg_before']})"
+        )
+        return result
+
+
+def bench_learning(
+    env: Env, *, workdir: Path, duration: int, parts: list[str], pools: list[str], learners: int, connections: int
+) -> dict[str, Any]:
+    ensure_wrk()
+    data = workdir / f"learning-{env.db}"
+    log(f"{env.db}: building the learning data ({learners} learners, sessions, playbacks; untimed)")
+    setup = last_json(
+        run_cmd(
+            [str(PYTHON), str(BENCH / "bench_learning.py"), str(data), "--learners", str(learners)],
+            env.vars,
+            timeout=3600,
+        ).stdout
+    )
+    queries = setup["queries"]
+    log(
+        f"{env.db}: data in {setup['setup_s']} s; queries per request: course page"
+        f" {queries['course_307_activities']['next']} (307 activities) / {queries['course_3_activities']['next']}"
+        f" (3 activities), 学习中心 {queries['center_20_enrolments']['next']} (20 enrolments)"
+        f" / {queries['center_1_enrolment']['next']} (1 enrolment)"
+    )
+    ours = (
+        " ".join(server_commands(PROJECT_SERVER, 0, None))
+        .replace(f"{VENV_BIN}/", "")
+        .replace("--port 0", "--port PORT")
+    )
+    out: dict[str, Any] = {"setup": setup, "project_command": ours, "make_run_command": make_run_command(), "runs": {}}
+    if ours != out["make_run_command"]:
+        log(f"WARNING: `make run` starts `{out['make_run_command']}`, this benchmark `{ours}`")
+    for pool in pools if env.db == "postgres" else ["-"]:
+        label = f"DB_POOL={pool}" if env.db == "postgres" else "sqlite"
+        server_env = env.with_(DB_POOL=pool) if env.db == "postgres" else env.vars
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        results: dict[str, Any] = {}
+        with Server(
+            PROJECT_SERVER, server_commands(PROJECT_SERVER, port, None), server_env, workdir / "server.log"
+        ) as server:
+            server.wait_ready(f"{base}/healthz")
+            run = LearningRun(server, base, f"{env.db} {label}", duration, connections)
+
+            if "heartbeat" in parts:
+                before = last_json(run_cmd([str(PYTHON), "-c", PLAYBACK_PROBE], env.vars, timeout=300).stdout)
+                results["healthz_before"] = run.measure("GET /healthz", "/healthz", "get")
+                beats = run.measure("heartbeat", "/learn/heartbeat", "heartbeat", str(data / "playbacks.txt"))
+                results["healthz_after"] = run.measure("GET /healthz", "/healthz", "get")
+                after = last_json(run_cmd([str(PYTHON), "-c", PLAYBACK_PROBE], env.vars, timeout=300).stdout)
+                reference = (results["healthz_before"]["rps"] + results["healthz_after"]["rps"]) / 2
+                beats["healthz_reference_rps"] = round(reference, 1)
+                beats["share_of_healthz"] = round(beats["rps"] / reference, 3)
+                beats["beats_applied"] = after["beats_applied"] - before["beats_applied"]
+                beats["video_seconds_credited"] = round(
+                    after["video_seconds_watched"] - before["video_seconds_watched"], 1
+                )
+                beats["pass"] = (
+                    beats["ok"]
+                    and beats["rps"] >= HEARTBEAT_TARGET_RPS
+                    and beats.get("p99_ms", 1e9) <= HEARTBEAT_TARGET_P99_MS
+                    and beats["share_of_healthz"] >= HEARTBEAT_TARGET_SHARE
+                )
+                log(
+                    f"  heartbeat: {beats['share_of_healthz']:.0%} of /healthz ({reference:.0f} req/s);"
+                    f" {beats['beats_applied']} beats applied (warm-up included),"
+                    f" {beats['video_seconds_credited']} video seconds credited"
+                )
+                results["heartbeat"] = beats
+            for part, path, file in (("course", "", "course.txt"), ("center", "/learn/", "center.txt")):
+                if part in parts:
+                    page = run.measure(f"{part} page", path or "/", "pages", str(data / file))
+                    page["pass"] = (
+                        page["ok"] and page["rps"] >= PAGE_TARGET_RPS and page.get("p99_ms", 1e9) <= PAGE_TARGET_P99_MS
+                    )
+                    results[part] = page
+        out["runs"][label] = results
+    return out
+
+
 # --- orchestration ------------------------------------------------------------------------------
 def run_for_db(db: str, args: argparse.Namespace, workdir: Path, roster: Path | None) -> dict[str, Any]:
     var_dir = workdir / f"var-{db}"
     var_dir.mkdir()
     env = Env(var_dir, db)
     results: dict[str, Any] = {"db": db}
-    need_static = "list" in args.only or "login" in args.only
+    need_static = "list" in args.only or "login" in args.only or "learning" in args.only
     prepare_database(env, static=need_static)
     if "import" in args.only or "list" in args.only:
         assert roster is not None
@@ -538,6 +762,17 @@ def run_for_db(db: str, args: argparse.Namespace, workdir: Path, roster: Path | 
         servers = args.servers.split(",") if args.servers else None
         results["login"] = bench_login(
             env, duration=args.duration, alternatives=args.alternatives, workdir=workdir, servers=servers
+        )
+    if "learning" in args.only:
+        pools = ["1", "0"] if args.db_pool == "both" else [args.db_pool]
+        results["learning"] = bench_learning(
+            env,
+            workdir=workdir,
+            duration=args.duration,
+            parts=args.learning.split(","),
+            pools=pools,
+            learners=args.learners,
+            connections=args.connections,
         )
     if args.py_spy and (workdir / f"import-{db}.raw").exists() and args.keep_profiles:
         shutil.copy(workdir / f"import-{db}.raw", Path(args.keep_profiles) / f"import-{db}.raw")
@@ -591,7 +826,7 @@ def git_state() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", "yanxiu"], cwd=ROOT, capture_output=True, text=True, timeout=30
-        ).stdout.strip()
+        ).stdout.rstrip()  # not strip(): porcelain lines start with a status column that may be a space
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     if not dirty:
@@ -623,6 +858,23 @@ def print_summary(all_results: dict[str, Any]) -> None:
                         f"list {debug} {name:26s} median {sc['median_ms']:7.1f} ms p95 {sc['p95_ms']:7.1f} ms"
                         f" queries {sc['queries']:2d}  {verdict}"
                     )
+        if learning := results.get("learning"):
+            q = learning["setup"]["queries"]
+            print(
+                f"learning queries per request: course page {q['course_307_activities']['next']} (307 activities)"
+                f" / {q['course_3_activities']['next']} (3); 学习中心 {q['center_20_enrolments']['next']}"
+                f" (20 enrolments) / {q['center_1_enrolment']['next']} (1)"
+            )
+            for label, runs in learning["runs"].items():
+                for name, r in runs.items():
+                    extra = ""
+                    if name == "heartbeat":
+                        extra = f" = {r['share_of_healthz']:.0%} of /healthz ({r['healthz_reference_rps']:.0f} req/s)"
+                    verdict = mark(r["pass"]) if "pass" in r else "(reference)"
+                    print(
+                        f"learning {label} {name:15s} {r['rps']:8.1f} req/s p50 {r.get('p50_ms')} ms"
+                        f" p99 {r.get('p99_ms')} ms not-200 {r['status_not_200']}{extra} {verdict}"
+                    )
         if login := results.get("login"):
             print(f"login page queries (in-process): {login['login_page_queries']['queries']}")
             print(f"login project server: {login['project_command']}")
@@ -649,8 +901,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["import", "list", "login"],
-        help="run only this benchmark (repeatable); default all three",
+        choices=["import", "list", "login", "learning"],
+        help="run only this benchmark (repeatable); default all four",
     )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--teachers", type=int, default=TEACHERS, help=f"roster size (default {TEACHERS})")
@@ -666,6 +918,19 @@ def main() -> None:
         "--servers",
         help=f"comma-separated servers to measure, in order (overrides --alternatives); from: {', '.join(SERVERS)}",
     )
+    parser.add_argument(
+        "--learning",
+        default=",".join(LEARNING_PARTS),
+        help=f"learning sub-targets, comma-separated (default {','.join(LEARNING_PARTS)})",
+    )
+    parser.add_argument("--learners", type=int, default=1000, help="learners for the learning data (default 1000)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections for learning (default 64)")
+    parser.add_argument(
+        "--db-pool",
+        choices=["1", "0", "both"],
+        default="1",
+        help="PostgreSQL learning runs: DB_POOL of the server (1 = production, 0 = make run's default)",
+    )
     parser.add_argument("--py-spy", help="path to py-spy: profile the first import (raw collapsed stacks)")
     parser.add_argument("--keep-profiles", help="directory to copy py-spy profiles into")
     parser.add_argument("--json", help="also write all results to this file")
@@ -673,7 +938,9 @@ def main() -> None:
     parser.add_argument("--roster", help=argparse.SUPPRESS)
     parser.add_argument("--inner", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.only = args.only or ["import", "list", "login"]
+    args.only = args.only or ["import", "list", "login", "learning"]
+    if unknown_parts := set(args.learning.split(",")) - set(LEARNING_PARTS):
+        parser.error(f"unknown learning sub-targets: {', '.join(sorted(unknown_parts))}")
     if args.servers and (unknown := set(args.servers.split(",")) - set(SERVERS)):
         parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
     if args.inner:
@@ -731,6 +998,8 @@ def main() -> None:
             ]
             if args.servers:
                 inner += ["--servers", args.servers]
+            inner += ["--learning", args.learning, "--learners", str(args.learners)]
+            inner += ["--connections", str(args.connections), "--db-pool", args.db_pool]
             for only in args.only:
                 inner += ["--only", only]
             if roster:
