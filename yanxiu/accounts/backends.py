@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest
 
 from yanxiu.accounts.models import User
@@ -26,3 +26,11 @@ class TeacherNumberOrMobileBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in user of each request, loaded with whether a teacher record exists (by the
+        relation's name: accounts does not import org), so pages need no second query to know
+        that the user is a learner."""
+        is_teacher = ExpressionWrapper(Q(teacher__isnull=False), output_field=BooleanField())
+        user = User._default_manager.annotate(yanxiu_is_teacher=is_teacher).filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -18,11 +18,12 @@ from yanxiu.accounts.models import User
 from yanxiu.catalog.models import PLAYABLE_KINDS, Activity, ActivityKind, Checkpoint
 from yanxiu.core.audit import audit_record
 from yanxiu.core.errors import Conflict, NotFound, ValidationFailed
-from yanxiu.learning import intervals, statements
+from yanxiu.learning import heartbeat_sql, intervals, statements
 from yanxiu.learning.models import ActivityProgress, Playback, ProgressState
+from yanxiu.learning.opening import OpenFacts, open_problem, watch_ratio
 from yanxiu.learning.pass_rules import PassEvaluation
 from yanxiu.learning.selectors import completed_by_enrolment, course_facts, evaluate_enrolment
-from yanxiu.training.models import Enrolment, EnrolmentStatus, FeeStatus, Period
+from yanxiu.training.models import Enrolment, EnrolmentStatus, Period
 
 # A playback older than this stops counting (the learner starts a new one by pressing play).
 PLAYBACK_MAX_AGE = dt.timedelta(hours=12)
@@ -40,7 +41,6 @@ RECOMPUTE_CHUNK = 1000
 # author set completion.min_seconds (settings.LEARNING_MIN_VIEW_SECONDS by default).
 OPEN_KINDS = frozenset({ActivityKind.PAGE, ActivityKind.DOCUMENT, ActivityKind.LINK})
 BEAT_EVENTS = {"tick": None, "play": statements.PLAYED, "pause": statements.PAUSED, "seek": statements.SEEKED}
-DEFAULT_WATCH_RATIO = Decimal("0.9")
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -49,24 +49,21 @@ def _today(now: dt.datetime) -> dt.date:
 
 def enrolment_check_open(enrolment: Enrolment, *, now: dt.datetime | None = None) -> None:
     """Learning happens only while the course is open for this learner (the period's dates or a
-    retake's own dates) and, where a fee applies, once it is paid."""
-    today = _today(now or timezone.now())
-    if enrolment.offering.period.closed_at is not None or enrolment.status == EnrolmentStatus.FAILED:
-        raise ValidationFailed("本期已结束，学习结果已确定，不能再学习。", code="closed")
-    if today < enrolment.open_from:
-        raise ValidationFailed(f"本课程 {enrolment.open_from:%Y-%m-%d} 开放，现在还不能学习。", code="not_open")
-    if today > enrolment.open_until:
-        raise ValidationFailed(f"本课程已于 {enrolment.open_until:%Y-%m-%d} 结束，不能再学习。", code="closed")
-    if enrolment.fee_status == FeeStatus.UNPAID:
-        raise ValidationFailed("本课程需缴费后才能学习。", code="unpaid")
+    retake's own dates, and the period not closed), and, where a fee applies, once it is paid."""
+    facts = OpenFacts(
+        enrolment.status,
+        enrolment.fee_status,
+        enrolment.open_from,
+        enrolment.open_until,
+        enrolment.offering.period.closed_at is not None,
+    )
+    problem = open_problem(facts, _today(now or timezone.now()))
+    if problem is not None:
+        raise problem
 
 
 def watch_ratio_of(activity: Activity) -> Decimal:
-    try:
-        ratio = Decimal(str(activity.completion.get("watch_ratio", DEFAULT_WATCH_RATIO)))
-    except ArithmeticError:
-        return DEFAULT_WATCH_RATIO
-    return ratio if ratio.is_finite() and Decimal(0) < ratio <= 1 else DEFAULT_WATCH_RATIO
+    return watch_ratio(activity.completion)
 
 
 # --- Evaluation ----------------------------------------------------------------------------------
@@ -286,6 +283,10 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
     Idempotent: a sequence number already applied is ignored, so a retried or duplicated batch
     counts once and beats may arrive out of order. Progress is the union of watched seconds,
     credited at most as fast as wall time has passed since the playback started.
+
+    This is the platform's hottest write (every player, every few seconds), so it is plain SQL
+    (`heartbeat_sql`): one read of the playback with its progress row, locking only those two, and
+    two updates. Completing the video, rare, goes through the ORM.
     """
     now = now or timezone.now()
     try:
@@ -294,86 +295,90 @@ def heartbeats_apply(*, playback_id: str, beats: list[Beat], now: dt.datetime | 
         raise NotFound() from None
     completed_now = False
     with transaction.atomic():
-        # of=self: the activity is shared by every learner watching it; lock only this playback.
-        playback = (
-            Playback.objects.select_for_update(of=("self",))
-            .select_related("activity", "enrolment__offering__period")
-            .filter(pk=key)
-            .first()
-        )
-        if playback is None:
+        row = heartbeat_sql.read(key)
+        if row is None:
             raise NotFound()
-        if playback.superseded_at is not None:
+        if row.superseded_at is not None:
             raise Conflict("您已在其他窗口或设备开始播放，此处已暂停。", code="superseded")
-        if now - playback.started_at > PLAYBACK_MAX_AGE:
+        if now - row.started_at > PLAYBACK_MAX_AGE:
             raise Conflict("播放已过期，请重新点击播放。", code="expired")
-        try:
-            enrolment_check_open(playback.enrolment, now=now)
-        except ValidationFailed as closed:
-            raise Conflict(closed.message, code="closed") from None
-        if any(b.seq > playback.seq_high + SEQ_MAX_AHEAD for b in beats):
+        closed = open_problem(row.open_facts, _today(now))
+        if closed is not None:
+            raise Conflict(closed.message, code="closed")
+        if any(b.seq > row.seq_high + SEQ_MAX_AHEAD for b in beats):
             raise ValidationFailed("心跳序号不正确。", code="bad_heartbeat")
-        activity = playback.activity
-        duration = float(activity.duration_seconds or 0)
-        floor = playback.seq_high - SEQ_WINDOW
-        seen = set(playback.seqs)
+        duration = float(row.duration or 0)
+        floor = row.seq_high - SEQ_WINDOW
+        seen = set(row.seqs)
         fresh = sorted({b.seq: b for b in beats if b.seq > floor and b.seq not in seen}.values(), key=lambda b: b.seq)
-        progress = ActivityProgress.objects.select_for_update().get(
-            enrolment_id=playback.enrolment_id, activity_id=activity.pk
-        )
+        seq_high, credited, events_stored = row.seq_high, row.credited_seconds, row.events
+        position, seconds_watched = row.position, row.seconds_watched
+        watched: list[intervals.Interval] = [(float(s), float(e)) for s, e in row.watched]
+        events: list[statements.StatementRow] = []
         if fresh:
-            watched: list[intervals.Interval] = [(float(s), float(e)) for s, e in progress.watched]
-            elapsed = (now - playback.started_at).total_seconds()
-            budget = elapsed * intervals.MAX_RATE + CREDIT_SLACK_SECONDS - playback.credited_seconds
-            event_budget = EVENTS_FREE + int(elapsed) - playback.events
-            events: list[statements.StatementRow] = []
+            elapsed = (now - row.started_at).total_seconds()
+            budget = elapsed * intervals.MAX_RATE + CREDIT_SLACK_SECONDS - credited
+            event_budget = EVENTS_FREE + int(elapsed) - events_stored
             for beat in fresh:
                 start, end = min(beat.start, duration), min(beat.end, duration)
                 length = min(max(0.0, end - start), max(0.0, budget))
                 if length > 0:
                     watched = intervals.merge([*watched, (start, start + length)])
                     budget -= length
-                    playback.credited_seconds += length
-                if beat.seq > playback.seq_high:
-                    playback.seq_high = beat.seq
-                    progress.position = min(beat.position, duration)
+                    credited += length
+                if beat.seq > seq_high:
+                    seq_high = beat.seq
+                    position = min(beat.position, duration)
                 verb = BEAT_EVENTS.get(beat.event)
                 if verb and len(events) < event_budget:
                     # Client times are believed only between the playback's start and now.
-                    at = min(max(beat.at, playback.started_at), now) if beat.at else now
+                    at = min(max(beat.at, row.started_at), now) if beat.at else now
                     events.append(
                         statements.StatementRow(
-                            playback.user_id,
+                            row.user_id,
                             verb,
                             "activity",
-                            activity.pk,
+                            row.activity_id,
                             result={"position": round(beat.position, 1)},
-                            context={"playback": str(playback.id), "seq": beat.seq},
+                            context={"playback": str(key), "seq": beat.seq},
                             timestamp=at,
                         )
                     )
-            progress.watched = [[round(s, 3), round(e, 3)] for s, e in watched]
-            progress.seconds_watched = intervals.covered(watched)
-            floor = playback.seq_high - SEQ_WINDOW
-            playback.seqs = sorted(n for n in seen | {b.seq for b in fresh} if n > floor)
-            playback.events += len(events)
+            seconds_watched = intervals.covered(watched)
+            floor = seq_high - SEQ_WINDOW
+            seqs = sorted(n for n in seen | {b.seq for b in fresh} if n > floor)
+            heartbeat_sql.write(
+                key,
+                row.progress_id,
+                seq_high=seq_high,
+                seqs=seqs,
+                credited=credited,
+                events=events_stored + len(events),
+                watched=[[round(s, 3), round(e, 3)] for s, e in watched],
+                seconds_watched=seconds_watched,
+                position=position,
+                now=now,
+            )
             statements.record_many(events)
-        playback.last_beat_at = now
-        playback.save(update_fields=["seq_high", "seqs", "credited_seconds", "events", "last_beat_at"])
-        if progress.state != ProgressState.COMPLETED and _video_done(activity, progress, duration):
-            _complete(progress, actor_id=playback.user_id, now=now)
-            completed_now = True
-        progress.save()
-    enrolment = playback.enrolment
+        completed = row.state == ProgressState.COMPLETED
+        if not completed and duration > 0 and Decimal(str(seconds_watched / duration)) >= row.watch_ratio:
+            progress = ActivityProgress.objects.select_related("activity").get(pk=row.progress_id)
+            if _video_done(progress.activity, progress, duration):
+                _complete(progress, actor_id=row.user_id, now=now)
+                progress.save(update_fields=["state", "completed_at", "updated_at"])
+                completed = completed_now = True
+    enrolment_progress, passed = row.enrolment_progress, row.enrolment_status == EnrolmentStatus.PASSED
     if completed_now:
+        enrolment = Enrolment.objects.select_related("offering").get(pk=row.enrolment_id)
         enrolment_reevaluate(enrolment, now=now)
+        enrolment_progress, passed = enrolment.progress, enrolment.status == EnrolmentStatus.PASSED
     return {
         "applied": [b.seq for b in fresh],
-        "seconds_watched": round(progress.seconds_watched, 1),
-        "ratio": round(min(1.0, progress.seconds_watched / duration), 4) if duration else 0,
-        "completed": progress.state == ProgressState.COMPLETED,
-        "enrolment_progress": enrolment.progress,
-        "passed": enrolment.status == EnrolmentStatus.PASSED,
+        "seconds_watched": round(seconds_watched, 1),
+        "ratio": round(min(1.0, seconds_watched / duration), 4) if duration else 0,
+        "completed": completed,
+        "enrolment_progress": enrolment_progress,
+        "passed": passed,
     }
 
 

@@ -64,6 +64,15 @@ def _scope_q(everything: bool, prefixes: tuple[str, ...], school_ids: tuple[int,
     return q
 
 
+def role_assignments_of(user: Any) -> list[RoleAssignment]:
+    """The user's role assignments with their region and school, read once per request."""
+    cached = getattr(user, "_yanxiu_assignments", None)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=user).select_related("region", "school"))
+        user._yanxiu_assignments = cached
+    return cached
+
+
 def admin_scope(user: Any) -> AdminScope:
     """The user's administrative scope, computed once per request and kept on the user object."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -79,7 +88,7 @@ def admin_scope(user: Any) -> AdminScope:
         school_ids: list[int] = []
         personal_prefixes: list[str] = []
         personal_school_ids: list[int] = []
-        rows = RoleAssignment.objects.filter(user=user, role__in=ADMIN_ROLES).select_related("region")
+        rows = [row for row in role_assignments_of(user) if row.role in ADMIN_ROLES]
         for row in rows:
             if row.role == Role.SYSTEM_ADMIN:
                 everything = True

@@ -131,8 +131,11 @@ def roles_of(user: Any) -> list[RoleAssignment]:
     cached = getattr(user, "_yanxiu_roles", None)
     if cached is not None:
         return cached
-    rows = list(RoleAssignment.objects.filter(user=user).select_related("region", "school"))
-    if not any(r.role == Role.LEARNER for r in rows) and Teacher.objects.filter(user=user).exists():
+    rows = list(permissions.role_assignments_of(user))
+    is_teacher = getattr(user, "yanxiu_is_teacher", None)  # loaded with the user (accounts backend)
+    if is_teacher is None:
+        is_teacher = Teacher.objects.filter(user=user).exists()
+    if not any(r.role == Role.LEARNER for r in rows) and is_teacher:
         rows.append(RoleAssignment(user=user, role=Role.LEARNER))
     if user.is_superuser and not any(r.role == Role.SYSTEM_ADMIN for r in rows):
         rows.append(RoleAssignment(user=user, role=Role.SYSTEM_ADMIN))
