@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from yanxiu.catalog.models import Activity, ActivityKind, Chapter
+from yanxiu.catalog.models import Activity, ActivityKind, Chapter, CourseCategory
 from yanxiu.learning.models import ActivityProgress, ProgressState
 from yanxiu.learning.pass_rules import ASSIGNMENT, ActivityFacts, PassEvaluation, evaluate
 from yanxiu.training.models import Enrolment, EnrolmentStatus
@@ -65,31 +65,44 @@ STATUS_LABELS = {
 }
 
 
-def learner_status(enrolment: Enrolment) -> str:
-    if enrolment.status == EnrolmentStatus.PASSED:
+def _learner_status(status: str, started_at: dt.datetime | None) -> str:
+    if status == EnrolmentStatus.PASSED:
         return "passed"
-    if enrolment.status == EnrolmentStatus.FAILED:
+    if status == EnrolmentStatus.FAILED:
         return "failed"
-    if enrolment.started_at is None:
+    if started_at is None:
         return "not_started"
     return "learning"
 
 
-@dataclass
+def learner_status(enrolment: Enrolment) -> str:
+    return _learner_status(enrolment.status, enrolment.started_at)
+
+
+STATUS_BADGES = {"passed": "text-bg-success", "failed": "text-bg-danger", "learning": "text-bg-primary"}
+
+
+@dataclass(frozen=True)
 class CourseCard:
-    enrolment: Enrolment
+    """One course in 学习中心, flattened: the page shows 20 of them per learner on every visit."""
+
+    enrolment_id: int
+    title: str
+    category_label: Any
+    credit_hours: str
+    project_name: str
+    period_code: str
+    retake: bool
     status: str
     status_label: Any
-    opened: bool
-    ended: bool
+    progress: int
+    hours_earned: str
+    open_from: dt.date
+    open_until: dt.date
 
     @property
-    def course(self) -> Any:
-        return self.enrolment.offering.course
-
-    @property
-    def period(self) -> Any:
-        return self.enrolment.offering.period
+    def badge(self) -> str:
+        return STATUS_BADGES.get(self.status, "text-bg-secondary")
 
 
 @dataclass
@@ -99,38 +112,68 @@ class LearningCenter:
     past: list[CourseCard] = field(default_factory=list)  # ended
     opened_count: int = 0
     passed_count: int = 0
-    hours_earned: Any = 0
+    hours_earned: str = "0"
     average_progress: int = 0
 
 
+def _hours(value: Decimal | None) -> str:
+    """10 and 10.5, never 10.0 (PostgreSQL and SQLite return the decimals differently)."""
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
+
+
 def learning_center(user: Any, *, today: dt.date | None = None) -> LearningCenter:
-    """My courses with status and progress. Counts cover only courses that have opened."""
+    """My courses with status and progress. Counts cover only courses that have opened. One query
+    of plain columns, whatever the number of enrolments."""
     from yanxiu.learning.permissions import enrolments_of
 
     today = today or timezone.localdate()
     center = LearningCenter()
+    categories = dict(CourseCategory.choices)
     rows = (
         enrolments_of(user)
-        .select_related("offering__course", "offering__period__project")
         .order_by("-offering__period__starts_on", "offering__course__category", "offering__course__code")
-    )
+        .values_list(
+            "pk", "status", "started_at", "progress", "hours_earned", "source", "opens_on", "closes_on",
+            "offering__course__title", "offering__course__category", "offering__course__credit_hours",
+            "offering__period__code", "offering__period__starts_on", "offering__period__ends_on",
+            "offering__period__project__name",
+        )
+    )  # fmt: skip
     progress_sum = 0
     hours = Decimal(0)
-    for enrolment in rows:
-        status = learner_status(enrolment)
-        opened = enrolment.open_from <= today
-        ended = today > enrolment.open_until
-        card = CourseCard(enrolment, status, STATUS_LABELS[status], opened, ended)
-        if not opened:
+    for (
+        pk, status_code, started_at, progress, hours_earned, source, opens_on, closes_on,
+        title, category, credit_hours, period_code, starts_on, ends_on, project_name,
+    ) in rows:  # fmt: skip
+        status = _learner_status(status_code, started_at)
+        open_from, open_until = opens_on or starts_on, closes_on or ends_on
+        card = CourseCard(
+            enrolment_id=pk,
+            title=title,
+            category_label=categories.get(category, category),
+            credit_hours=_hours(credit_hours),
+            project_name=project_name,
+            period_code=period_code,
+            retake=source == "retake",
+            status=status,
+            status_label=STATUS_LABELS[status],
+            progress=progress,
+            hours_earned=_hours(hours_earned),
+            open_from=open_from,
+            open_until=open_until,
+        )
+        if open_from > today:
             center.upcoming.append(card)
             continue
         center.opened_count += 1
-        progress_sum += enrolment.progress
+        progress_sum += progress
         if status == "passed":
             center.passed_count += 1
-            hours += enrolment.hours_earned or 0
-        (center.past if ended else center.current).append(card)
-    center.hours_earned = hours
+            hours += hours_earned or 0
+        (center.past if today > open_until else center.current).append(card)
+    center.hours_earned = _hours(hours)
     center.average_progress = round(progress_sum / center.opened_count) if center.opened_count else 0
     return center
 
@@ -175,14 +218,15 @@ class ChapterRow:
 @dataclass(frozen=True)
 class Outline:
     """A course's structure, read and rendered once per change of the course (per process and
-    language): the course page then only fills in the learner's states. Rows carry the
-    placeholders __BASE__ (the enrolment's activity URL prefix) and __STATE_<id>__."""
+    language): the course page then only fills in the learner's states. Activity links are
+    relative to the course page (a/<id>/), so one rendering serves every learner."""
 
     facts: tuple[ActivityFacts, ...]
     order: tuple[int, ...]
     titles: dict[int, str]
     durations: dict[int, int | None]
-    html: str
+    # The rendered outline cut at each activity's state badge: text, activity id, text, ...
+    parts: tuple[str | int, ...]
 
 
 _OUTLINES: OrderedDict[tuple[Any, ...], Outline] = OrderedDict()
@@ -245,7 +289,9 @@ def course_outline(course_id: int) -> Outline:
     by_id = {row.id: row for chapter in chapters.values() for row in chapter.activities}
     facts = [ActivityFacts(pk, by_id[pk].kind, by_id[pk].required) for pk in order]
     html = render_to_string("learning/_outline.html", {"chapters": list(chapters.values())})
-    outline = Outline(tuple(facts), order, titles, durations, html)
+    pieces = STATE_PLACEHOLDER.split(html)  # text, id, text, id, ..., text
+    parts = tuple(int(piece) if index % 2 else piece for index, piece in enumerate(pieces))
+    outline = Outline(tuple(facts), order, titles, durations, parts)
     with _OUTLINES_LOCK:
         _OUTLINES[key] = outline
         while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
@@ -253,14 +299,16 @@ def course_outline(course_id: int) -> Outline:
     return outline
 
 
-def _state_badge(state: str, watched: float, duration: int | None) -> str:
-    label = STATE_LABELS[ProgressState(state)]
-    if state == ProgressState.COMPLETED:
-        return f'<span class="badge text-bg-success" data-testid="activity-state">{label}</span>'
-    if state == ProgressState.IN_PROGRESS:
-        percent = f" {min(100, int(100 * watched / duration))}%" if duration else ""
-        return f'<span class="badge text-bg-primary" data-testid="activity-state">{label}{percent}</span>'
-    return f'<span class="badge text-bg-light" data-testid="activity-state">{label}</span>'
+_BADGE = '<span class="badge {css}" data-testid="activity-state">{label}</span>'
+
+
+def _state_badges() -> tuple[str, str, str]:
+    """The not-started, completed and in-progress badges, in the current language."""
+    return (
+        _BADGE.format(css="text-bg-light", label=escape(STATE_LABELS[ProgressState.NOT_STARTED])),
+        _BADGE.format(css="text-bg-success", label=escape(STATE_LABELS[ProgressState.COMPLETED])),
+        _BADGE.format(css="text-bg-primary", label=escape(STATE_LABELS[ProgressState.IN_PROGRESS]) + "{percent}"),
+    )
 
 
 @dataclass
@@ -280,7 +328,7 @@ class CoursePage:
     status_label: Any
 
 
-def course_page(enrolment: Enrolment, *, base_url: str) -> CoursePage:
+def course_page(enrolment: Enrolment) -> CoursePage:
     """Chapters, each activity's state, the checklist and where to continue, in a number of
     queries that does not grow with the course (the outline is cached per course version)."""
     outline = course_outline(enrolment.offering.course_id)
@@ -297,10 +345,15 @@ def course_page(enrolment: Enrolment, *, base_url: str) -> CoursePage:
         completed,
         {f.activity_id for f in outline.facts if f.kind == ASSIGNMENT and f.activity_id in completed},
     )
-    not_started = _state_badge(ProgressState.NOT_STARTED, 0, None)
-    badges = {pk: _state_badge(state, watched, outline.durations.get(pk)) for pk, (state, watched) in progress.items()}
-    html = STATE_PLACEHOLDER.sub(lambda m: badges.get(int(m[1]), not_started), outline.html)
-    html = html.replace("__BASE__", escape(base_url))
+    not_started, done, in_progress = _state_badges()
+    badges: dict[int, str] = {}
+    for pk, (state, watched) in progress.items():
+        if state == ProgressState.COMPLETED:
+            badges[pk] = done
+        elif state == ProgressState.IN_PROGRESS:
+            duration = outline.durations.get(pk)
+            badges[pk] = in_progress.format(percent=f" {min(100, int(100 * watched / duration))}%" if duration else "")
+    html = "".join(part if isinstance(part, str) else badges.get(part, not_started) for part in outline.parts)
     required = {f.activity_id for f in outline.facts if f.required}
     remaining = [
         RemainingItem(pk, outline.titles[pk]) for pk in outline.order if pk in required and pk not in completed
@@ -325,4 +378,4 @@ def course_page(enrolment: Enrolment, *, base_url: str) -> CoursePage:
 def popup_courses(user: Any, *, today: dt.date | None = None) -> list[CourseCard]:
     """The courses listed in the pop-up at login: those open now and not yet passed first."""
     center = learning_center(user, today=today)
-    return sorted(center.current, key=lambda c: (c.status == "passed", c.enrolment.progress))
+    return sorted(center.current, key=lambda c: (c.status == "passed", c.progress))

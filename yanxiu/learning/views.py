@@ -49,7 +49,7 @@ def center(request: AuthedRequest) -> HttpResponse:
 def course(request: AuthedRequest, enrolment_id: int) -> HttpResponse:
     enrolment = access_enrolment(request.user, enrolment_id)
     base_url = reverse("learning:activity", args=[enrolment.pk, 0]).removesuffix("0/")
-    page = selectors.course_page(enrolment, base_url=base_url)
+    page = selectors.course_page(enrolment)
     try:
         actions.enrolment_check_open(enrolment)
         closed_message = ""
