@@ -463,14 +463,14 @@ def breakdown(course: list[str], center: list[str], playbacks: list[str], reques
     total, sql, count = whole(course)
     base_url = reverse("learning:activity", args=[enrolments[0].pk, 0]).removesuffix("0/")
     request = RequestFactory().get("/")
-    page = selectors.course_page(enrolments[0], base_url=base_url)
+    page = selectors.course_page(enrolments[0])
     request.user = course_users[0]  # its roles are cached by now: the template without the navigation's queries
     out["course"] = {
         "request": total,
         "sql": sql,
         "queries": count,
         "navigation (context processor)": med(lambda i: navigation(fresh(course_users[i % 20]))),
-        "selectors.course_page": med(lambda i: selectors.course_page(enrolments[i % 20], base_url=base_url)),
+        "selectors.course_page": med(lambda i: selectors.course_page(enrolments[i % 20])),
         "render course.html": med(
             lambda i: render_to_string(
                 "learning/course.html", {"page": page, "closed_message": "", "base_url": base_url}, request

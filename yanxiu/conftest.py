@@ -35,6 +35,9 @@ def _fast_and_isolated(settings: Any, tmp_path: Any, request: pytest.FixtureRequ
         settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.VAR_DIR = tmp_path / "var"
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Process-local caches with a lifetime would carry state from test to test.
+    settings.NAVIGATION_CACHE_SECONDS = 0
+    settings.LEARNING_OUTLINE_RECHECK_SECONDS = 0
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     # Tests read static files from their sources; the manifest needs a collectstatic run.
     settings.STORAGES = {

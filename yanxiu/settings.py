@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the video player's heartbeat skips the rest (yanxiu/learning/middleware.py).
+    "yanxiu.learning.middleware.HeartbeatShortcutMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -137,6 +139,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "min_size": env_int("DB_POOL_MIN", 2),
         "max_size": env_int("DB_POOL_MAX", 20),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements: psycopg prepares a query after its fifth run on a connection, so
+    # PostgreSQL stops re-planning the same queries on every request (planning the heartbeat's
+    # join cost ten times its execution; benchmarks/RESULTS.md). They need server-side binding.
+    # Set DB_PREPARE_THRESHOLD=0 behind a transaction-pooling pgbouncer.
+    prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    if prepare_threshold > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": prepare_threshold}
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; the busy timeout makes a second writer wait
     # instead of failing at once; IMMEDIATE transactions take the write lock up front so a
@@ -244,6 +256,12 @@ STORAGES = {
         )
     },
 }
+# Seconds each web process keeps a user's menu (which items they get); roles granted or removed
+# show in the menu within this time. Permissions themselves are always checked afresh.
+NAVIGATION_CACHE_SECONDS = env_int("NAVIGATION_CACHE_SECONDS", 30)
+# Seconds a web process trusts a course outline it has rendered before checking the course's
+# version again (authoring changes reach learners within this time).
+LEARNING_OUTLINE_RECHECK_SECONDS = env_int("LEARNING_OUTLINE_RECHECK_SECONDS", 2)
 # Endpoints that authenticate by their own credential and must not load the session or the user
 # (the player's heartbeat: every learner's player calls it every few seconds).
 SESSIONLESS_PATHS = frozenset({"/learn/heartbeat"})

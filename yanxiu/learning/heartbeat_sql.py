@@ -49,6 +49,10 @@ _WRITE_PROGRESS = (
     " updated_at = %s WHERE id = %s"
 )
 
+_WRITE_BOTH = (
+    "WITH playback AS (" + _WRITE_PLAYBACK.format(json="%s::jsonb") + ") " + _WRITE_PROGRESS.format(json="%s::jsonb")
+)
+
 
 @dataclass(frozen=True)
 class HeartbeatRow:
@@ -154,14 +158,13 @@ def write(
     position: float,
     now: dt.datetime,
 ) -> None:
-    cast = "%s::jsonb" if _postgres() else "%s"
     stamp = connection.ops.adapt_datetimefield_value(now)
+    playback: list[Any] = [seq_high, json.dumps(seqs), credited, events, stamp, _key(playback_id)]
+    progress: list[Any] = [json.dumps(watched), seconds_watched, position, stamp, progress_id]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _WRITE_PLAYBACK.format(json=cast),
-            [seq_high, json.dumps(seqs), credited, events, stamp, _key(playback_id)],
-        )
-        cursor.execute(
-            _WRITE_PROGRESS.format(json=cast),
-            [json.dumps(watched), seconds_watched, position, stamp, progress_id],
-        )
+        if _postgres():
+            # One round trip: both rows in one statement.
+            cursor.execute(_WRITE_BOTH, playback + progress)
+        else:
+            cursor.execute(_WRITE_PLAYBACK.format(json="%s"), playback)
+            cursor.execute(_WRITE_PROGRESS.format(json="%s"), progress)

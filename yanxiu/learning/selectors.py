@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -230,7 +232,10 @@ class Outline:
 
 
 _OUTLINES: OrderedDict[tuple[Any, ...], Outline] = OrderedDict()
-_OUTLINES_LOCK = threading.Lock()  # granian serves each process's requests on several threads
+_OUTLINES_LOCK = threading.Lock()
+_CHECKED: dict[
+    tuple[int, str], tuple[float, tuple[Any, ...]]
+] = {}  # granian serves each process's requests on several threads
 OUTLINE_CACHE_SIZE = 256
 STATE_PLACEHOLDER = re.compile(r"__STATE_(\d+)__")
 
@@ -253,8 +258,18 @@ def _outline_version(course_id: int) -> tuple[Any, ...]:
 
 
 def course_outline(course_id: int) -> Outline:
-    key = (course_id, get_language(), *_outline_version(course_id))
+    language = get_language()
+    now = time.monotonic()
     with _OUTLINES_LOCK:
+        # Trust a recently checked version for LEARNING_OUTLINE_RECHECK_SECONDS (one query less).
+        checked = _CHECKED.get((course_id, language))
+        if checked is not None and now - checked[0] < settings.LEARNING_OUTLINE_RECHECK_SECONDS:
+            recent = _OUTLINES.get(checked[1])
+            if recent is not None:
+                return recent
+    key = (course_id, language, *_outline_version(course_id))
+    with _OUTLINES_LOCK:
+        _CHECKED[(course_id, language)] = (now, key)
         cached = _OUTLINES.get(key)
         if cached is not None:
             _OUTLINES.move_to_end(key)
@@ -296,6 +311,8 @@ def course_outline(course_id: int) -> Outline:
         _OUTLINES[key] = outline
         while len(_OUTLINES) > OUTLINE_CACHE_SIZE:
             _OUTLINES.popitem(last=False)
+        if len(_CHECKED) > 4 * OUTLINE_CACHE_SIZE:
+            _CHECKED.clear()
     return outline
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -55,24 +57,61 @@ def user_workbench_roles(user: Any) -> list[str]:
     return seen
 
 
+NAV_LABELS: dict[str, Any] = {
+    "home": _("首页"),
+    "teachers": _("教师"),
+    "schools": _("学校"),
+    "import": _("导入名册"),
+    "catalog": _("课程制作"),
+    "training": _("培训项目"),
+    "learning": _("学习中心"),
+    "choose": _("选课"),
+}
+NAV_URLS = {
+    "home": "workbench:home",
+    "teachers": "org:teacher_list",
+    "schools": "org:school_list",
+    "import": "org:roster_upload",
+    "catalog": "catalog:course_list",
+    "training": "training:project_list",
+    "learning": "learning:center",
+    "choose": "training:choose",
+}
+# Which items a user gets, per process, for NAVIGATION_CACHE_SECONDS: every page shows the menu,
+# and working it out costs a query and more than the rest of a light page. A role granted or
+# removed shows in the menu within that time; what a user may do is always checked afresh.
+_NAV_KEYS: dict[int, tuple[float, tuple[str, ...]]] = {}
+_NAV_KEYS_MAX = 20_000
+
+
+def _nav_keys(user: Any) -> tuple[str, ...]:
+    keys = ["home"]
+    if permissions.is_admin(user):
+        keys += ["teachers", "schools", "import"]
+    if catalog_permissions.can_author(user):
+        keys.append("catalog")
+    if training_permissions.can_manage_projects(user):
+        keys.append("training")
+    if any(r.role == Role.LEARNER for r in roles_of(user)):
+        keys += ["learning", "choose"]
+    return tuple(keys)
+
+
 def navigation(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
-    items = [NavItem(_("首页"), reverse("workbench:home"), "home")]
-    if permissions.is_admin(user):
-        items += [
-            NavItem(_("教师"), reverse("org:teacher_list"), "teachers"),
-            NavItem(_("学校"), reverse("org:school_list"), "schools"),
-            NavItem(_("导入名册"), reverse("org:roster_upload"), "import"),
-        ]
-    if catalog_permissions.can_author(user):
-        items.append(NavItem(_("课程制作"), reverse("catalog:course_list"), "catalog"))
-    if training_permissions.can_manage_projects(user):
-        items.append(NavItem(_("培训项目"), reverse("training:project_list"), "training"))
-    if any(r.role == Role.LEARNER for r in roles_of(user)):
-        items.append(NavItem(_("学习中心"), reverse("learning:center"), "learning"))
-        items.append(NavItem(_("选课"), reverse("training:choose"), "choose"))
-    return items
+    ttl = settings.NAVIGATION_CACHE_SECONDS
+    now = time.monotonic()
+    cached = _NAV_KEYS.get(user.pk)
+    if cached is not None and now - cached[0] < ttl:
+        keys = cached[1]
+    else:
+        keys = _nav_keys(user)
+        if ttl > 0:
+            if len(_NAV_KEYS) >= _NAV_KEYS_MAX:
+                _NAV_KEYS.clear()
+            _NAV_KEYS[user.pk] = (now, keys)
+    return [NavItem(NAV_LABELS[key], reverse(NAV_URLS[key]), key) for key in keys]
 
 
 def admin_summary(user: Any) -> dict[str, int]:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_activity_media_and_checkpoints'),
+        ("catalog", "0002_activity_media_and_checkpoints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='course',
-            name='structure_version',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='结构版本'),
+            model_name="course",
+            name="structure_version",
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="结构版本"),
         ),
     ]

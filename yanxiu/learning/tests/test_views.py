@@ -396,3 +396,26 @@ def test_documents_are_shown_or_offered_for_download(client, enrolment) -> None:
     states = ActivityProgress.objects.filter(activity__in=[pdf, office]).values_list("state", flat=True)
     assert set(states) == {"in_progress"}
     assert 'data-testid="complete-form"' in html
+
+
+def test_heartbeat_takes_the_short_way_through_the_middleware(client, enrolment) -> None:
+    client.force_login(enrolment.teacher.user)
+    playback = client.post(urls(enrolment)["play"]).json()["playback"]
+    response = post_beats(client, playback, [{"seq": 0, "start": 0, "end": 1, "position": 1}])
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store"
+    assert "Content-Language" not in response  # the language middleware never ran
+    assert "Content-Language" in client.get(reverse("learning:center"))
+
+
+def test_outline_version_is_rechecked_after_a_few_seconds(client, enrolment, settings) -> None:
+    from yanxiu.learning import selectors
+
+    settings.LEARNING_OUTLINE_RECHECK_SECONDS = 60
+    course_id = enrolment.offering.course_id
+    first = selectors.course_outline(course_id)
+    add_activity(enrolment.offering.course.chapters.get(), title="新增的活动")
+    assert selectors.course_outline(course_id) is first  # trusted for a while
+    settings.LEARNING_OUTLINE_RECHECK_SECONDS = 0
+    assert "新增的活动" in selectors.course_outline(course_id).titles.values()

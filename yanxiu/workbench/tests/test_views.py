@@ -78,3 +78,17 @@ def test_navigation_shows_admin_links_only_to_admins(regions, client_for) -> Non
     assert 'href="/org/teachers/"' in admin_html
     learner_html = client_for(TeacherFactory().user).get("/workbench/learner/").content.decode()
     assert 'href="/org/teachers/"' not in learner_html
+
+
+def test_the_menu_is_kept_a_short_while_per_user(regions, settings) -> None:
+    from yanxiu.org.tests.factories import UserFactory
+    from yanxiu.workbench.selectors import navigation
+
+    settings.NAVIGATION_CACHE_SECONDS = 30
+    user = UserFactory()
+    assert [item.key for item in navigation(user)] == ["home"]
+    user.role_assignments.create(role=Role.COURSE_AUTHOR)
+    fresh = type(user).objects.get(pk=user.pk)
+    assert [item.key for item in navigation(fresh)] == ["home"]  # within the lifetime
+    settings.NAVIGATION_CACHE_SECONDS = 0
+    assert [item.key for item in navigation(type(user).objects.get(pk=user.pk))] == ["home", "catalog"]
