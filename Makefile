@@ -110,7 +110,7 @@ run: setup
 	trap 'rc=$$?; stop; exit $$rc' EXIT; \
 	trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(YANXIU) db_worker --no-reload --queue-name '*' & worker=$$!; \
-	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WEB_WORKERS) --blocking-threads 8 yanxiu.wsgi:application & server=$$!; \
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WEB_WORKERS) --blocking-threads 4 yanxiu.wsgi:application & server=$$!; \
 	echo ""; \
 	echo "Yanxiu is running at http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"; \
 	echo ""; \

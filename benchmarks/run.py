@@ -381,7 +381,8 @@ def server_commands(name: str, port: int, alt_python: Path | None) -> list[str]:
     host = ["--host", "127.0.0.1", "--port", str(port)]
     if name == PROJECT_SERVER:  # exactly what `make run` starts, from .venv (see make_run_command)
         granian = [str(VENV_BIN / "granian"), "--interface", "wsgi", *host, "--workers", "2"]
-        return [*granian, "--blocking-threads", "8", "yanxiu.wsgi:application"]
+        threads = os.environ.get("BENCH_BLOCKING_THREADS", "4")  # to compare others; make run uses 4
+        return [*granian, "--blocking-threads", threads, "yanxiu.wsgi:application"]
     assert alt_python is not None
     uvicorn = [str(alt_python), "-m", "uvicorn", "yanxiu.asgi:application", "--workers", "2", *host, "--no-access-log"]
     if name == "uvicorn":

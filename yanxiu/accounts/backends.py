@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 from django.http import HttpRequest
 
 from yanxiu.accounts.models import User
@@ -28,9 +28,20 @@ class TeacherNumberOrMobileBackend(ModelBackend):
         return None
 
     def get_user(self, user_id: Any) -> User | None:
-        """The signed-in user of each request, loaded with whether a teacher record exists (by the
-        relation's name: accounts does not import org), so pages need no second query to know
-        that the user is a learner."""
-        is_teacher = ExpressionWrapper(Q(teacher__isnull=False), output_field=BooleanField())
-        user = User._default_manager.annotate(yanxiu_is_teacher=is_teacher).filter(pk=user_id).first()
+        """The signed-in user of each request, loaded with whether a teacher record exists, so
+        pages need no second query to know that the user is a learner. Plain SQL: it runs on
+        every request, and the ORM took longer to build this query than the database to run it.
+        (The teacher table is named, not imported: accounts sits below org.)"""
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        rows = User.objects.raw(_USER_WITH_TEACHER_FLAG, [pk])
+        user = next(iter(rows), None)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+_USER_WITH_TEACHER_FLAG = (
+    "SELECT u.*, (t.id IS NOT NULL) AS yanxiu_is_teacher FROM accounts_user u"
+    " LEFT JOIN org_teacher t ON t.user_id = u.id WHERE u.id = %s"
+)
