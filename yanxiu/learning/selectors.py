@@ -125,24 +125,41 @@ def _hours(value: Decimal | None) -> str:
     return f"{value.normalize():f}"
 
 
+# 学习中心's one query, in plain SQL: it runs on every visit, and the ORM took longer to build it
+# than the database to run it. Same order as before: newest period first, then category and code.
+_CENTER_SQL = """
+SELECT e.id, e.status, e.started_at, e.progress, e.hours_earned, e.source, e.opens_on, e.closes_on,
+       c.title, c.category, c.credit_hours, per.code, per.starts_on, per.ends_on, pr.name
+FROM training_enrolment e
+JOIN org_teacher t ON t.id = e.teacher_id
+JOIN training_offering o ON o.id = e.offering_id
+JOIN catalog_course c ON c.id = o.course_id
+JOIN training_period per ON per.id = o.period_id
+JOIN training_project pr ON pr.id = per.project_id
+WHERE t.user_id = %s
+ORDER BY per.starts_on DESC, c.category, c.code
+"""
+
+
+def _as_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    return None if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def learning_center(user: Any, *, today: dt.date | None = None) -> LearningCenter:
     """My courses with status and progress. Counts cover only courses that have opened. One query
     of plain columns, whatever the number of enrolments."""
-    from yanxiu.learning.permissions import enrolments_of
-
     today = today or timezone.localdate()
     center = LearningCenter()
     categories = dict(CourseCategory.choices)
-    rows = (
-        enrolments_of(user)
-        .order_by("-offering__period__starts_on", "offering__course__category", "offering__course__code")
-        .values_list(
-            "pk", "status", "started_at", "progress", "hours_earned", "source", "opens_on", "closes_on",
-            "offering__course__title", "offering__course__category", "offering__course__credit_hours",
-            "offering__period__code", "offering__period__starts_on", "offering__period__ends_on",
-            "offering__period__project__name",
-        )
-    )  # fmt: skip
+    if not getattr(user, "is_authenticated", False):
+        return center
+    with connection.cursor() as cursor:
+        cursor.execute(_CENTER_SQL, [user.pk])
+        rows = cursor.fetchall()
     progress_sum = 0
     hours = Decimal(0)
     for (
@@ -150,7 +167,9 @@ def learning_center(user: Any, *, today: dt.date | None = None) -> LearningCente
         title, category, credit_hours, period_code, starts_on, ends_on, project_name,
     ) in rows:  # fmt: skip
         status = _learner_status(status_code, started_at)
-        open_from, open_until = opens_on or starts_on, closes_on or ends_on
+        open_from, open_until = _as_date(opens_on or starts_on), _as_date(closes_on or ends_on)
+        credit_hours = _as_decimal(credit_hours)
+        hours_earned = _as_decimal(hours_earned)
         card = CourseCard(
             enrolment_id=pk,
             title=title,
