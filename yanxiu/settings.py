@@ -263,9 +263,6 @@ NAVIGATION_CACHE_SECONDS = env_int("NAVIGATION_CACHE_SECONDS", 30)
 # Seconds a web process trusts a course outline it has rendered before checking the course's
 # version again (authoring changes reach learners within this time).
 LEARNING_OUTLINE_RECHECK_SECONDS = env_int("LEARNING_OUTLINE_RECHECK_SECONDS", 2)
-# Endpoints that authenticate by their own credential and must not load the session or the user
-# (the player's heartbeat: every learner's player calls it every few seconds).
-SESSIONLESS_PATHS = frozenset({"/learn/heartbeat"})
 # How often the video player reports what was watched (seconds); queued while offline.
 LEARNING_HEARTBEAT_SECONDS = env_int("LEARNING_HEARTBEAT_SECONDS", 10)
 # Seconds a page, document or link must be open before it can be marked complete (an author may

@@ -26,7 +26,7 @@ class SessionExpiryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path not in settings.SESSIONLESS_PATHS and request.user.is_authenticated:
+        if request.user.is_authenticated:
             now = time.time()
             started = request.session.get(SESSION_STARTED)
             seen = request.session.get(SESSION_SEEN)
@@ -55,8 +55,6 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path in settings.SESSIONLESS_PATHS:
-            return self.get_response(request)
         user = request.user
         if user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
             from yanxiu.accounts.actions import password_is_expired
@@ -79,7 +77,7 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         available = dict(settings.LANGUAGES)
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if language not in available and request.path not in settings.SESSIONLESS_PATHS:
+        if language not in available:
             language = getattr(request.user, "language", "") or ""
         if language not in available:
             language = settings.LANGUAGE_CODE
