@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
 from yanxiu.learning.opening import OpenFacts, watch_ratio
+from yanxiu.learning.sqlvalues import as_aware, as_date, as_json
 
 _READ = """
 SELECT p.started_at, p.superseded_at, p.user_id, p.activity_id, p.enrolment_id,
@@ -81,22 +81,6 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _aware(value: Any) -> Any:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime) and timezone.is_naive(value):
-        return timezone.make_aware(value, dt.UTC)
-    return value
-
-
-def _date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _key(playback_id: uuid.UUID) -> Any:
     return playback_id if _postgres() else playback_id.hex  # Django keeps UUIDs as hex on SQLite
 
@@ -117,28 +101,28 @@ def read(playback_id: uuid.UUID) -> HeartbeatRow | None:
         progress_id, watched, state, position, seconds_watched,
     ) = found  # fmt: skip
     return HeartbeatRow(
-        started_at=_aware(started_at),
-        superseded_at=_aware(superseded_at),
+        started_at=as_aware(started_at),
+        superseded_at=as_aware(superseded_at),
         user_id=user_id,
         activity_id=activity_id,
         enrolment_id=enrolment_id,
         seq_high=seq_high,
-        seqs=_json(seqs) or [],
+        seqs=as_json(seqs) or [],
         credited_seconds=float(credited),
         events=events,
         duration=duration,
-        watch_ratio=watch_ratio(_json(completion)),
+        watch_ratio=watch_ratio(as_json(completion)),
         open_facts=OpenFacts(
             status,
             fee_status,
-            _date(opens_on or starts_on),
-            _date(closes_on or ends_on),
+            as_date(opens_on or starts_on),
+            as_date(closes_on or ends_on),
             closed_at is not None,
         ),
         enrolment_status=status,
         enrolment_progress=enrolment_progress,
         progress_id=progress_id,
-        watched=_json(watched) or [],
+        watched=as_json(watched) or [],
         state=state,
         position=float(position),
         seconds_watched=float(seconds_watched),

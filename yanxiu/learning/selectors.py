@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from yanxiu.catalog.models import Activity, ActivityKind, Chapter, CourseCategory
 from yanxiu.learning.models import ActivityProgress, ProgressState
 from yanxiu.learning.pass_rules import ASSIGNMENT, ActivityFacts, PassEvaluation, evaluate
+from yanxiu.learning.sqlvalues import as_date, as_decimal
+from yanxiu.training.formats import hours_text
 from yanxiu.training.models import Enrolment, EnrolmentStatus
 
 
@@ -118,13 +120,6 @@ class LearningCenter:
     average_progress: int = 0
 
 
-def _hours(value: Decimal | None) -> str:
-    """10 and 10.5, never 10.0 (PostgreSQL and SQLite return the decimals differently)."""
-    if value is None:
-        return ""
-    return f"{value.normalize():f}"
-
-
 # 学习中心's one query, in plain SQL: it runs on every visit, and the ORM took longer to build it
 # than the database to run it. Same order as before: newest period first, then category and code.
 _CENTER_SQL = """
@@ -139,14 +134,6 @@ JOIN training_project pr ON pr.id = per.project_id
 WHERE t.user_id = %s
 ORDER BY per.starts_on DESC, c.category, c.code
 """
-
-
-def _as_date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _as_decimal(value: Any) -> Decimal | None:
-    return None if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def learning_center(user: Any, *, today: dt.date | None = None) -> LearningCenter:
@@ -167,21 +154,21 @@ def learning_center(user: Any, *, today: dt.date | None = None) -> LearningCente
         title, category, credit_hours, period_code, starts_on, ends_on, project_name,
     ) in rows:  # fmt: skip
         status = _learner_status(status_code, started_at)
-        open_from, open_until = _as_date(opens_on or starts_on), _as_date(closes_on or ends_on)
-        credit_hours = _as_decimal(credit_hours)
-        hours_earned = _as_decimal(hours_earned)
+        open_from, open_until = as_date(opens_on or starts_on), as_date(closes_on or ends_on)
+        credit_hours = as_decimal(credit_hours)
+        hours_earned = as_decimal(hours_earned)
         card = CourseCard(
             enrolment_id=pk,
             title=title,
             category_label=categories.get(category, category),
-            credit_hours=_hours(credit_hours),
+            credit_hours=hours_text(credit_hours),
             project_name=project_name,
             period_code=period_code,
             retake=source == "retake",
             status=status,
             status_label=STATUS_LABELS[status],
             progress=progress,
-            hours_earned=_hours(hours_earned),
+            hours_earned=hours_text(hours_earned),
             open_from=open_from,
             open_until=open_until,
         )
@@ -194,7 +181,7 @@ def learning_center(user: Any, *, today: dt.date | None = None) -> LearningCente
             center.passed_count += 1
             hours += hours_earned or 0
         (center.past if today > open_until else center.current).append(card)
-    center.hours_earned = _hours(hours)
+    center.hours_earned = hours_text(hours)
     center.average_progress = round(progress_sum / center.opened_count) if center.opened_count else 0
     return center
 
@@ -214,19 +201,6 @@ class ActivityRow:
     kind_label: str
     title: str
     required: bool
-    state: str
-    duration_seconds: int | None
-    seconds_watched: float = 0
-
-    @property
-    def state_label(self) -> Any:
-        return STATE_LABELS[ProgressState(self.state)]
-
-    @property
-    def watched_percent(self) -> int:
-        if not self.duration_seconds:
-            return 0
-        return min(100, int(100 * self.seconds_watched / self.duration_seconds))
 
 
 @dataclass
@@ -300,7 +274,6 @@ def course_outline(course_id: int) -> Outline:
         .order_by("position", "pk")
         .values_list("pk", "title")
     }
-    facts: list[ActivityFacts] = []
     titles: dict[int, str] = {}
     durations: dict[int, int | None] = {}
     activities = (
@@ -312,16 +285,13 @@ def course_outline(course_id: int) -> Outline:
         chapter = chapters.get(chapter_id)
         if chapter is None:
             continue
-        chapter.activities.append(
-            ActivityRow(
-                pk, kind, str(kind_labels.get(kind, kind)), title, required, ProgressState.NOT_STARTED, duration
-            )
-        )
+        chapter.activities.append(ActivityRow(pk, kind, str(kind_labels.get(kind, kind)), title, required))
         titles[pk] = title
         durations[pk] = duration
     order = tuple(row.id for chapter in chapters.values() for row in chapter.activities)
-    by_id = {row.id: row for chapter in chapters.values() for row in chapter.activities}
-    facts = [ActivityFacts(pk, by_id[pk].kind, by_id[pk].required) for pk in order]
+    facts = [
+        ActivityFacts(row.id, row.kind, row.required) for chapter in chapters.values() for row in chapter.activities
+    ]
     html = render_to_string("learning/_outline.html", {"chapters": list(chapters.values())})
     pieces = STATE_PLACEHOLDER.split(html)  # text, id, text, id, ..., text
     parts = tuple(int(piece) if index % 2 else piece for index, piece in enumerate(pieces))
@@ -409,9 +379,3 @@ def course_page(enrolment: Enrolment) -> CoursePage:
         status=status,
         status_label=STATUS_LABELS[status],
     )
-
-
-def popup_courses(user: Any, *, today: dt.date | None = None) -> list[CourseCard]:
-    """The courses listed in the pop-up at login: those open now and not yet passed first."""
-    center = learning_center(user, today=today)
-    return sorted(center.current, key=lambda c: (c.status == "passed", c.progress))
